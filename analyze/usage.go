@@ -62,7 +62,7 @@ type Observed struct {
 // Denied is an attempt refused with an authorization error. It never
 // becomes a grant.
 type Denied struct {
-	Access              // from the error message when it names them, else from the mapper
+	Access      // from the error message when it names them, else from the mapper
 	EventSource string
 	EventName   string
 	ErrorCode   string
