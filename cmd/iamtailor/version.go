@@ -5,6 +5,8 @@ import (
 	"runtime"
 
 	"github.com/spf13/cobra"
+
+	"github.com/iamtailor/iamtailor/analyze/catalog"
 )
 
 func newVersionCommand() *cobra.Command {
@@ -16,6 +18,8 @@ func newVersionCommand() *cobra.Command {
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "iamtailor %s\n", version)
 			fmt.Fprintf(w, "go %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			pkg, pkgVersion := catalog.Default().Source()
+			fmt.Fprintf(w, "iam catalog %s %s\n", pkg, pkgVersion)
 			return nil
 		},
 	}
