@@ -97,3 +97,19 @@ func TestLookups(t *testing.T) {
 		t.Error("a customer managed policy reported as AWS managed")
 	}
 }
+
+func TestLookupsOnUnsortedAccount(t *testing.T) {
+	acc := &Account{Policies: []ManagedPolicy{
+		{ARN: "arn:aws:iam::123456789012:policy/z"},
+		{ARN: "arn:aws:iam::123456789012:policy/a"},
+		{ARN: "arn:aws:iam::123456789012:policy/m"},
+	}}
+	for _, p := range acc.Policies {
+		if got, ok := acc.Policy(p.ARN); !ok || got.ARN != p.ARN {
+			t.Errorf("Policy(%s) not found in an unsorted list", p.ARN)
+		}
+	}
+	if _, ok := acc.Policy("arn:aws:iam::123456789012:policy/b"); ok {
+		t.Error("found a policy that is not there")
+	}
+}

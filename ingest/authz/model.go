@@ -2,6 +2,7 @@ package authz
 
 import (
 	"encoding/json"
+	"sort"
 	"strings"
 	"time"
 )
@@ -115,12 +116,11 @@ func (p *ManagedPolicy) AWSManaged() bool {
 
 // Role returns the role with this ARN (path included, as IAM spells it).
 func (a *Account) Role(arn string) (*Role, bool) {
-	for i := range a.Roles {
-		if a.Roles[i].ARN == arn {
-			return &a.Roles[i], true
-		}
+	i := find(len(a.Roles), arn, func(i int) string { return a.Roles[i].ARN })
+	if i < 0 {
+		return nil, false
 	}
-	return nil, false
+	return &a.Roles[i], true
 }
 
 // RoleByName returns the role with this name. IAM role names are unique in
@@ -137,12 +137,11 @@ func (a *Account) RoleByName(name string) (*Role, bool) {
 
 // User returns the user with this ARN.
 func (a *Account) User(arn string) (*User, bool) {
-	for i := range a.Users {
-		if a.Users[i].ARN == arn {
-			return &a.Users[i], true
-		}
+	i := find(len(a.Users), arn, func(i int) string { return a.Users[i].ARN })
+	if i < 0 {
+		return nil, false
 	}
-	return nil, false
+	return &a.Users[i], true
 }
 
 // Group returns the group with this name (user records list groups by name).
@@ -157,10 +156,25 @@ func (a *Account) Group(name string) (*Group, bool) {
 
 // Policy returns the managed policy with this ARN.
 func (a *Account) Policy(arn string) (*ManagedPolicy, bool) {
-	for i := range a.Policies {
-		if a.Policies[i].ARN == arn {
-			return &a.Policies[i], true
+	i := find(len(a.Policies), arn, func(i int) string { return a.Policies[i].ARN })
+	if i < 0 {
+		return nil, false
+	}
+	return &a.Policies[i], true
+}
+
+// find returns the index of the entry whose key is arn, or -1. Lists from
+// FromDetails are sorted, so a binary search finds it; an Account built or
+// edited by hand may not be, so a miss falls back to a scan rather than
+// reporting a reference as missing.
+func find(n int, arn string, key func(int) string) int {
+	if i := sort.Search(n, func(i int) bool { return key(i) >= arn }); i < n && key(i) == arn {
+		return i
+	}
+	for i := 0; i < n; i++ {
+		if key(i) == arn {
+			return i
 		}
 	}
-	return nil, false
+	return -1
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -68,6 +69,8 @@ func awsEncode(doc string) *string {
 
 const fakeAccount = "arn:aws:iam::111122223333:"
 
+var lastUsed = time.Date(2024, 5, 1, 12, 34, 56, 0, time.FixedZone("CEST", 2*3600))
+
 func fakeDoc(action string) *string {
 	return awsEncode(`{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "` + action + `", "Resource": "*"}]}`)
 }
@@ -81,6 +84,11 @@ func fakeRole(name string, boundary bool) types.RoleDetail {
 		AssumeRolePolicyDocument: awsEncode(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`),
 		RolePolicyList:           []types.PolicyDetail{{PolicyName: aws.String(name + "-inline"), PolicyDocument: fakeDoc("sqs:" + name)}},
 		AttachedManagedPolicies:  []types.AttachedPolicy{{PolicyName: aws.String("AWSLambdaBasicExecutionRole"), PolicyArn: aws.String("arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")}},
+	}
+	if name == "alpha" {
+		r.RoleLastUsed = &types.RoleLastUsed{LastUsedDate: aws.Time(lastUsed), Region: aws.String("eu-west-1")}
+		r.Tags = []types.Tag{{Key: aws.String("b"), Value: aws.String("2")}, {Key: aws.String("a"), Value: aws.String("1")}}
+		r.InstanceProfileList = []types.InstanceProfile{{InstanceProfileName: aws.String("alpha"), Arn: aws.String(fakeAccount + "instance-profile/alpha")}}
 	}
 	if boundary {
 		r.PermissionsBoundary = &types.AttachedPermissionsBoundary{PermissionsBoundaryType: types.PermissionsBoundaryAttachmentTypePolicy, PermissionsBoundaryArn: aws.String(fakeAccount + "policy/boundary")}
@@ -177,6 +185,12 @@ func TestReadPaginated(t *testing.T) {
 	carol, ok := got.User(fakeAccount + "user/carol")
 	if !ok || carol.Boundary == nil || carol.Boundary.ARN != fakeAccount+"policy/boundary" {
 		t.Errorf("carol's permissions boundary was not kept: %+v", carol)
+	}
+	alpha, _ := got.Role(fakeAccount + "role/alpha")
+	if alpha == nil || alpha.LastUsed == nil || !alpha.LastUsed.Date.Equal(lastUsed) || alpha.LastUsed.Date.Location() != time.UTC || alpha.LastUsed.Region != "eu-west-1" {
+		t.Errorf("alpha's RoleLastUsed should be kept, in UTC: %+v", alpha)
+	} else if fmt.Sprint(alpha.Tags) != "[{a 1} {b 2}]" || fmt.Sprint(alpha.InstanceProfiles) != "["+fakeAccount+"instance-profile/alpha]" {
+		t.Errorf("alpha's tags (sorted by key) or instance profiles: %v %v", alpha.Tags, alpha.InstanceProfiles)
 	}
 	if p, _ := got.Policy(fakeAccount + "policy/shared"); p == nil || !strings.Contains(string(p.Document), "s3:ListAllMyBuckets") {
 		t.Errorf("shared policy should carry its default version v2: %+v", p)
