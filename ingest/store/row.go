@@ -8,71 +8,71 @@ type Row struct {
 	// Day is the UTC day of the events, as days since 1970-01-01. Stored as
 	// int32 because parquet-go v0.30–v0.32 writes time.Time with the date tag
 	// wrongly.
-	Day int32
+	Day int32 `parquet:"day,date"`
 
 	// Who, as logged in userIdentity, minus the parts that differ per session
 	// (session names in assumed-role ARNs and principal IDs), which would make
 	// the store grow with sessions rather than with principals.
-	IdentityType       string
-	IdentityARN        string
-	IdentityAccount    string
-	PrincipalID        string
-	UserName           string
-	IssuerType         string
-	IssuerARN          string
-	IssuerAccount      string
-	InvokedBy          string
-	IdentityProvider   string
-	OnBehalfOfUserID   string
-	OnBehalfOfStoreARN string
+	IdentityType       string `parquet:"identity_type,optional,dict"`
+	IdentityARN        string `parquet:"identity_arn,optional,dict"`
+	IdentityAccount    string `parquet:"identity_account,optional,dict"`
+	PrincipalID        string `parquet:"principal_id,optional,dict"`
+	UserName           string `parquet:"user_name,optional,dict"`
+	IssuerType         string `parquet:"issuer_type,optional,dict"`
+	IssuerARN          string `parquet:"issuer_arn,optional,dict"`
+	IssuerAccount      string `parquet:"issuer_account,optional,dict"`
+	InvokedBy          string `parquet:"invoked_by,optional,dict"`
+	IdentityProvider   string `parquet:"identity_provider,optional,dict"`
+	OnBehalfOfUserID   string `parquet:"on_behalf_of_user_id,optional,dict"`
+	OnBehalfOfStoreARN string `parquet:"on_behalf_of_store_arn,optional,dict"`
 
 	// Where and what.
-	Account       string // recipientAccountId
-	Region        string
-	EventSource   string
-	EventName     string
-	EventType     string
-	EventCategory string
-	ReadOnly      string // "true", "false" or ""
+	Account       string `parquet:"account,optional,dict"` // recipientAccountId
+	Region        string `parquet:"region,optional,dict"`
+	EventSource   string `parquet:"event_source,optional,dict"`
+	EventName     string `parquet:"event_name,optional,dict"`
+	EventType     string `parquet:"event_type,optional,dict"`
+	EventCategory string `parquet:"event_category,optional,dict"`
+	ReadOnly      string `parquet:"read_only,optional,dict"` // "true", "false" or ""
 
 	// Outcome: both empty on success.
-	ErrorCode    string
-	ErrorMessage string
+	ErrorCode    string `parquet:"error_code,optional,dict"`
+	ErrorMessage string `parquet:"error_message,optional,dict"`
 
 	// Shared is true when the event carried a sharedEventID: a cross-account
 	// call logged in both the caller's and the resource owner's account.
-	Shared bool
+	Shared bool `parquet:"shared"`
 
-	Resources []Resource
-	Params    []Param
+	Resources []Resource `parquet:"resources,list"`
+	Params    []Param    `parquet:"params,list"`
 
 	// Coarsened says how the identifiers of this row were reduced to keep the
 	// store bounded (see Table): 0 exact, 1 values cut to their first path
 	// segment plus "/*", 2 identifiers dropped.
-	Coarsened int8
+	Coarsened int8 `parquet:"coarsened,int(8)"`
 
-	Count     int64
-	FirstSeen int64 // Unix milliseconds, UTC
-	LastSeen  int64 // Unix milliseconds, UTC
+	Count     int64 `parquet:"count"`
+	FirstSeen int64 `parquet:"first_seen,timestamp(millisecond)"` // Unix milliseconds, UTC
+	LastSeen  int64 `parquet:"last_seen,timestamp(millisecond)"`  // Unix milliseconds, UTC
 }
 
 // Resource is one entry of an event's resources[] list.
 type Resource struct {
-	ARN       string
-	AccountID string
-	Type      string
+	ARN       string `parquet:"arn,optional,dict"`
+	AccountID string `parquet:"account_id,optional,dict"`
+	Type      string `parquet:"type,optional,dict"`
 }
 
 // Param is one identifying request parameter (see ingest.Param).
 type Param struct {
-	Name  string
-	Value string
+	Name  string `parquet:"name,optional,dict"`
+	Value string `parquet:"value,optional,dict"`
 }
 
 // ManifestEntry records one ingested object so that it is never counted twice.
 type ManifestEntry struct {
-	Object string // canonical URI: s3://bucket/key or file:///abs/path
-	ETag   string // S3 ETag, or for local files a content hash
-	Size   int64
-	Events int64 // events read from it
+	Object string `parquet:"object"` // canonical URI: s3://bucket/key or file:///abs/path
+	ETag   string `parquet:"etag"`   // S3 ETag, or for local files a content hash
+	Size   int64  `parquet:"size"`
+	Events int64  `parquet:"events"` // events read from it
 }

@@ -1,0 +1,276 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fixture is a deterministic batch of ingest output: rows spread over
+// several months and the manifest entries of the objects they came from.
+type fixture struct {
+	rows    []Row
+	objects []ManifestEntry
+}
+
+func makeFixture(seed uint64, nRows, nObjects int) fixture {
+	rng := rand.New(rand.NewPCG(seed, 99))
+	rows := randomRows(rng, nRows)
+	for i := range rows {
+		// Spread over three months so that commits touch some partitions
+		// and leave others.
+		d := int32(19_800 + rng.IntN(75))
+		shift := int64(d-rows[i].Day) * msPerDay
+		rows[i].Day = d
+		rows[i].FirstSeen += shift
+		rows[i].LastSeen += shift
+	}
+	var objects []ManifestEntry
+	for i := range nObjects {
+		objects = append(objects, ManifestEntry{
+			Object: fmt.Sprintf("s3://trail/AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/%02d/obj-%d-%d.json.gz", 1+i%28, seed, i),
+			ETag:   fmt.Sprintf("\"%x\"", seed*1000+uint64(i)),
+			Size:   int64(1000 + i),
+			Events: int64(1 + i%7),
+		})
+	}
+	return fixture{rows: rows, objects: objects}
+}
+
+func tableOf(opts TableOptions, rows ...[]Row) *Table {
+	t := NewTable(opts)
+	for _, rs := range rows {
+		for i := range rs {
+			t.Add(&rs[i])
+		}
+	}
+	return t
+}
+
+func commit(t *testing.T, dir string, opts TableOptions, f fixture) {
+	t.Helper()
+	s, err := Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Commit(context.Background(), tableOf(opts, f.rows), f.objects); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readRows(t *testing.T, dir string, opts ReadOptions) []Row {
+	t.Helper()
+	s, err := OpenExisting(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []Row
+	if err := s.Read(context.Background(), opts, func(r *Row) error { out = append(out, *r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func readManifest(t *testing.T, dir string) []ManifestEntry {
+	t.Helper()
+	s, err := OpenExisting(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []ManifestEntry
+	for e, err := range s.Manifest(context.Background()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// storeFiles is every file of a store but the lock, by name.
+func storeFiles(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, e := range entries {
+		if e.Name() == lockName {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[e.Name()] = string(b)
+	}
+	return out
+}
+
+func sortedEntries(es ...[]ManifestEntry) []ManifestEntry {
+	var out []ManifestEntry
+	for _, e := range es {
+		out = append(out, e...)
+	}
+	slices.SortFunc(out, func(a, b ManifestEntry) int { return cmpEntry(&a, &b) })
+	return out
+}
+
+func TestStoreCommitAndRead(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "usage")
+	opts := TableOptions{MaxResourceSets: 4}
+	a, b := makeFixture(1, 400, 5), makeFixture(2, 400, 3)
+
+	commit(t, dir, opts, a)
+	if got, want := readRows(t, dir, ReadOptions{}), tableOf(opts, a.rows).Rows(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("after one commit:\n%s\nwant:\n%s", dumpRows(got), dumpRows(want))
+	}
+	commit(t, dir, opts, b)
+	want := tableOf(opts, a.rows, b.rows).Rows()
+	if got := readRows(t, dir, ReadOptions{}); !reflect.DeepEqual(got, want) {
+		t.Fatalf("after two commits:\n%s\nwant:\n%s", dumpRows(got), dumpRows(want))
+	}
+	if got, want := readManifest(t, dir), sortedEntries(a.objects, b.objects); !reflect.DeepEqual(got, want) {
+		t.Errorf("manifest = %v, want %v", got, want)
+	}
+
+	s, err := OpenExisting(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := s.Stats()
+	var count int64
+	for _, r := range want {
+		count += r.Count
+	}
+	if st.Rows != int64(len(want)) || st.Count != count || st.Objects != 8 || st.Files != 4 {
+		t.Errorf("Stats = %+v, want %d rows, count %d, 8 objects, 3 data files + 1 manifest", st, len(want), count)
+	}
+	// Only the files of the current version remain.
+	files := storeFiles(t, dir)
+	if len(files) != st.Files+1 {
+		t.Errorf("files in the store: %v, want %d data and manifest files and store.json", slices.Sorted(maps.Keys(files)), st.Files)
+	}
+}
+
+func TestStoreHas(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	f := makeFixture(3, 10, 4)
+	commit(t, dir, TableOptions{}, f)
+	s, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := f.objects[2]
+	changedETag, changedSize, other := e, e, e
+	changedETag.ETag = "\"other\""
+	changedSize.Size++
+	other.Object += ".2"
+	tests := []struct {
+		name string
+		e    ManifestEntry
+		want bool
+	}{
+		{"same object", e, true},
+		{"event count does not matter", ManifestEntry{Object: e.Object, ETag: e.ETag, Size: e.Size}, true},
+		{"another ETag is another object", changedETag, false},
+		{"another size is another object", changedSize, false},
+		{"another URI", other, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := s.Has(tt.e); got != tt.want {
+				t.Errorf("Has(%+v) = %v, want %v", tt.e, got, tt.want)
+			}
+		})
+	}
+	// Committing through the handle updates its answers.
+	if err := s.Commit(ctx, NewTable(TableOptions{}), []ManifestEntry{other}); err != nil {
+		t.Fatal(err)
+	}
+	if !s.Has(other) {
+		t.Errorf("Has after Commit = false")
+	}
+}
+
+func TestStoreCommitRefusesObjectTwice(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	f := makeFixture(4, 50, 3)
+	commit(t, dir, TableOptions{}, f)
+	before := storeFiles(t, dir)
+	tests := []struct {
+		name    string
+		added   []ManifestEntry
+		wantErr string
+	}{
+		{"already in the store", []ManifestEntry{f.objects[1]}, "was already ingested"},
+		{"twice in one commit", []ManifestEntry{{Object: "s3://b/k", ETag: "e", Size: 1}, {Object: "s3://b/k", ETag: "e", Size: 1, Events: 3}}, "listed twice"},
+		{"no URI", []ManifestEntry{{ETag: "e"}}, "no object URI"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Open(ctx, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = s.Commit(ctx, tableOf(TableOptions{}, f.rows), tt.added)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("Commit error = %v, want one containing %q", err, tt.wantErr)
+			}
+			if len(tt.added) > 0 && tt.added[0].Object != "" && !strings.Contains(err.Error(), tt.added[0].Object) {
+				t.Errorf("error does not name the object: %v", err)
+			}
+			if after := storeFiles(t, dir); !reflect.DeepEqual(after, before) {
+				t.Errorf("a refused commit changed the store: %v", slices.Sorted(maps.Keys(after)))
+			}
+		})
+	}
+}
+
+func TestStoreReadWindow(t *testing.T) {
+	dir := t.TempDir()
+	opts := TableOptions{MaxResourceSets: 4}
+	f := makeFixture(5, 600, 1)
+	commit(t, dir, opts, f)
+	all := tableOf(opts, f.rows).Rows()
+	day := func(d int32) time.Time { return DayTime(d).Add(13 * time.Hour) } // inside the day
+	tests := []struct {
+		name         string
+		opts         ReadOptions
+		since, until int32
+	}{
+		{"everything", ReadOptions{}, -1 << 31, 1<<31 - 1},
+		{"since a day", ReadOptions{Since: day(19_840)}, 19_840, 1<<31 - 1},
+		{"until a day", ReadOptions{Until: day(19_810)}, -1 << 31, 19_810},
+		{"one day", ReadOptions{Since: day(19_830), Until: day(19_830)}, 19_830, 19_830},
+		{"across a month boundary", ReadOptions{Since: day(19_814 - 2), Until: day(19_814 + 2)}, 19_814 - 2, 19_814 + 2},
+		{"after everything", ReadOptions{Since: day(30_000)}, 30_000, 1<<31 - 1},
+		{"empty window", ReadOptions{Since: day(19_850), Until: day(19_840)}, 19_850, 19_840},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var want []Row
+			for _, r := range all {
+				if r.Day >= tt.since && r.Day <= tt.until {
+					want = append(want, r)
+				}
+			}
+			got := readRows(t, dir, tt.opts)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("got %d rows, want %d", len(got), len(want))
+			}
+		})
+	}
+}
