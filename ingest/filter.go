@@ -1,0 +1,224 @@
+package ingest
+
+import (
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"time"
+)
+
+// Filter selects what a run reads. Path components prune the listing of a
+// tree in the CloudTrail layout (never the whole bucket is listed); events
+// are then filtered again one by one, so files outside the layout get the
+// same selection.
+type Filter struct {
+	// Since (inclusive) and Until (exclusive) bound eventTime; zero means
+	// unbounded.
+	Since, Until time.Time
+	// Accounts, Regions and OrgIDs select by layout path and, for accounts
+	// and regions, by each event's recipientAccountId and awsRegion. Empty
+	// selects all. OrgIDs can only be checked from the path: files outside
+	// the layout are read whatever it says.
+	Accounts []string
+	Regions  []string
+	OrgIDs   []string
+	// Shard takes a deterministic share of the objects, for array jobs.
+	Shard Shard
+}
+
+// Shard is share Index of Count (0 ≤ Index < Count); Count 0 takes all.
+type Shard struct {
+	Index, Count int
+}
+
+// NameTimeMargin is how far before Since a file may be named and still be
+// read. CloudTrail names a file after its delivery, so it holds no later
+// event; the margin covers the minute truncation of the name and clock
+// skew between the hosts that log and deliver, at the cost of reading at
+// most an hour of extra files.
+const NameTimeMargin = time.Hour
+
+// LateDeliveryDays is how many days after Until's day the walk still lists:
+// an event is filed under the day of its delivery, which for an event near
+// midnight is the next day. Events delivered more than a day late are missed
+// when Until is set; widen Until to be exhaustive.
+const LateDeliveryDays = 1
+
+// ParseTimeBound parses a --since or --until value: a date (2024-06-01, a
+// whole UTC day) or an RFC 3339 time. For an upper bound a date means the
+// end of that day, so "--until 2024-06-30" includes June 30.
+func ParseTimeBound(s string, upper bool) (time.Time, error) {
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		if upper {
+			t = t.AddDate(0, 0, 1)
+		}
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is neither a date (2024-06-01) nor an RFC 3339 time (2024-06-01T12:00:00Z)", s)
+	}
+	return t.UTC(), nil
+}
+
+// Validate reports a filter that can select nothing by construction.
+func (f *Filter) Validate() error {
+	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
+		return fmt.Errorf("since %s is not before until %s", f.Since.Format(time.RFC3339), f.Until.Format(time.RFC3339))
+	}
+	if f.Shard.Count < 0 || f.Shard.Count > 0 && (f.Shard.Index < 0 || f.Shard.Index >= f.Shard.Count) {
+		return fmt.Errorf("shard %d/%d: want 0 <= index < count", f.Shard.Index, f.Shard.Count)
+	}
+	for _, org := range f.OrgIDs {
+		if !isOrgID(org) {
+			return fmt.Errorf("org id %q: want o- followed by 10 to 32 lower-case letters or digits", org)
+		}
+	}
+	for _, a := range f.Accounts {
+		if !isAccountID(a) {
+			return fmt.Errorf("account %q: want 12 digits", a)
+		}
+	}
+	return nil
+}
+
+// listDays is the interval of day prefixes to list, [first, end) in days
+// since 1970-01-01: Since's day through Until's day plus LateDeliveryDays.
+func (f *Filter) listDays() (first, end int64, bounded bool) {
+	if f.Since.IsZero() && f.Until.IsZero() {
+		return 0, 0, false
+	}
+	first, end = -1<<40, 1<<40
+	if !f.Since.IsZero() {
+		first = floorDiv(f.Since.UnixMilli(), 86400_000)
+	}
+	if !f.Until.IsZero() {
+		// Until is exclusive: its last included instant is a millisecond before.
+		end = floorDiv(f.Until.UnixMilli()-1, 86400_000) + 1 + LateDeliveryDays
+	}
+	return first, end, true
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+// dirVerdict says what to do with a directory at position p.
+type dirVerdict int
+
+const (
+	dirPrune   dirVerdict = iota // nothing below can match
+	dirDescend                   // list it with a delimiter and look at its children
+	dirAll                       // everything below matches: list it recursively
+)
+
+// dir decides about a directory prefix at position p.
+func (f *Filter) dir(p Position) dirVerdict {
+	if p.Org != "" && len(f.OrgIDs) > 0 && !slices.Contains(f.OrgIDs, p.Org) {
+		return dirPrune
+	}
+	// A non-organization tree is not part of any organization's trail.
+	if p.Account != "" && p.Org == "" && len(f.OrgIDs) > 0 {
+		return dirPrune
+	}
+	if p.Account != "" && len(f.Accounts) > 0 && !slices.Contains(f.Accounts, p.Account) {
+		return dirPrune
+	}
+	if p.Region != "" && len(f.Regions) > 0 && !slices.Contains(f.Regions, p.Region) {
+		return dirPrune
+	}
+	switch p.Level {
+	case LevelOutside, LevelLogs, LevelOrg, LevelAccount, LevelTrail:
+		return dirDescend
+	case LevelRegion:
+		if _, _, bounded := f.listDays(); bounded {
+			return dirDescend
+		}
+		return dirAll
+	}
+	lo, hi, _ := p.dayRange()
+	first, end, bounded := f.listDays()
+	switch {
+	case !bounded:
+		return dirAll
+	case hi <= first || lo >= end:
+		return dirPrune
+	case lo >= first && hi <= end:
+		return dirAll
+	case p.Level == LevelDay:
+		return dirAll
+	default:
+		return dirDescend
+	}
+}
+
+// objectVerdict is what the key of an object found by listing decides.
+type objectVerdict int
+
+const (
+	objectRead          objectVerdict = iota
+	objectExcluded                    // another account, region, org or shard: not counted
+	objectOutsideWindow               // named before Since: holds no event in range
+	objectSkip                        // under CloudTrail-Digest/ or similar: skipped with a reason
+)
+
+// object decides about one listed object from its key alone.
+func (f *Filter) object(o Object) (objectVerdict, SkipReason) {
+	if f.Shard.Count > 1 && shardOf(o.Key, f.Shard.Count) != f.Shard.Index {
+		return objectExcluded, ""
+	}
+	info := ParseKey(o.Key)
+	if f.dir(info.Dir) == dirPrune {
+		return objectExcluded, ""
+	}
+	if r := info.Dir.skipReason(); r != "" {
+		return objectSkip, r
+	}
+	if !f.Since.IsZero() && !info.NameTime.IsZero() && info.NameTime.Add(NameTimeMargin).Before(f.Since) {
+		return objectOutsideWindow, ""
+	}
+	return objectRead, ""
+}
+
+// shardOf assigns a key to a shard. It hashes the key, not the URI, so a
+// bucket and a local copy of it shard alike.
+func shardOf(key string, n int) int {
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	return int(h.Sum64() % uint64(n))
+}
+
+// eventVerdict is what the filter decides about one event.
+type eventVerdict int
+
+const (
+	eventKeep          eventVerdict = iota
+	eventOutsideWindow              // eventTime outside [Since, Until)
+	eventFiltered                   // another account or region
+)
+
+// event decides about one event of an object at position dir. An event
+// that lacks recipientAccountId or awsRegion (old or partial records) is
+// judged by its object's path where the layout gives one.
+func (f *Filter) event(ev *Event, dir *Position) eventVerdict {
+	if !f.Since.IsZero() && ev.Time < f.Since.UnixMilli() ||
+		!f.Until.IsZero() && ev.Time >= f.Until.UnixMilli() {
+		return eventOutsideWindow
+	}
+	if len(f.Accounts) > 0 && !slices.Contains(f.Accounts, orElse(ev.Recipient, dir.Account)) ||
+		len(f.Regions) > 0 && !slices.Contains(f.Regions, orElse(ev.Region, dir.Region)) {
+		return eventFiltered
+	}
+	return eventKeep
+}
+
+func orElse(s, fallback string) string {
+	if s == "" {
+		return fallback
+	}
+	return s
+}
