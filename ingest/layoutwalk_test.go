@@ -143,8 +143,8 @@ func TestWalkPrunesByLayout(t *testing.T) {
 			wantPrefix:  layoutSkips,
 		},
 		{
-			name:        "pointing into a digest prefix skips each file by layout",
-			path:        filepath.Join(logs, "AWSLogs/111122223333/CloudTrail-Digest"),
+			name: "pointing into a digest prefix skips each file by layout",
+			path: filepath.Join(logs, "AWSLogs/111122223333/CloudTrail-Digest"),
 			wantListDir: []string{acctMain + "CloudTrail-Digest/", acctMain + "CloudTrail-Digest/us-east-1/", acctMain + "CloudTrail-Digest/us-east-1/2024/",
 				acctMain + "CloudTrail-Digest/us-east-1/2024/06/", acctMain + "CloudTrail-Digest/us-east-1/2024/06/01/"},
 			wantSkipped: map[string]SkipReason{
