@@ -44,12 +44,31 @@ func (rt *ResourceType) Matches(resource string) bool {
 	if !ok {
 		return false
 	}
-	for _, t := range rt.templates {
+	for _, t := range rt.compiled() {
 		if t.matches(parts) {
 			return true
 		}
 	}
 	return false
+}
+
+// compiled parses the ARN templates on first use: most commands never match
+// a resource, and parsing all 2,300 templates would double the load time.
+// Every embedded template is checked to parse by the tests, so an error
+// here can only come from a hand-made Parse input; such a type fits nothing.
+func (rt *ResourceType) compiled() []*template {
+	rt.templatesOnce.Do(func() {
+		for _, arn := range rt.ARNs {
+			t, err := parseTemplate(arn)
+			if err != nil {
+				rt.templatesErr = fmt.Errorf("resource type %s: %w", rt.FullName(), err)
+				rt.templates = nil
+				return
+			}
+			rt.templates = append(rt.templates, t)
+		}
+	})
+	return rt.templates
 }
 
 // ResourceTypesFor returns the action's resource types that resource can
@@ -90,11 +109,11 @@ func (a *Action) ResourceTypesFor(resource string) []*ResourceType {
 // moreSpecificFor says whether rt, through a template that fits the ARN,
 // extends a fitting template of parent with more literal text.
 func (rt *ResourceType) moreSpecificFor(parent *ResourceType, parts arnParts) bool {
-	for _, child := range rt.templates {
+	for _, child := range rt.compiled() {
 		if !child.matches(parts) {
 			continue
 		}
-		for _, p := range parent.templates {
+		for _, p := range parent.compiled() {
 			if p.matches(parts) && len(child.literal) > len(p.literal) && strings.HasPrefix(child.literal, p.literal) {
 				return true
 			}

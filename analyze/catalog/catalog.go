@@ -3,6 +3,7 @@ package catalog
 import (
 	_ "embed"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 )
@@ -16,13 +17,16 @@ var (
 	defaultErr     error
 )
 
-// Default returns the embedded catalog, parsed on first use. The embedded
-// file is generated and checked by this package's tests, so a parse failure
-// is a build defect, not an input error: Default panics on it rather than
-// make every caller handle an error that cannot happen in a released binary.
+// Default returns the embedded catalog. It runs on every command, so it
+// only indexes the file (the version, the global condition keys and where
+// each service's records are); a service is parsed the first time something
+// looks into it. Every service of the embedded file is parsed by this
+// package's tests, so a parse failure is a build defect, not an input
+// error: Default and the lookups panic on it rather than make every caller
+// handle an error that cannot happen in a released binary.
 func Default() *Catalog {
 	defaultOnce.Do(func() {
-		defaultCatalog, defaultErr = Parse(embedded)
+		defaultCatalog, defaultErr = index(embedded)
 	})
 	if defaultErr != nil {
 		panic(fmt.Sprintf("embedded IAM catalog: %v", defaultErr))
@@ -30,20 +34,49 @@ func Default() *Catalog {
 	return defaultCatalog
 }
 
-// Catalog is the whole IAM catalog. It is immutable after Parse and safe
-// for concurrent use.
+// Catalog is the whole IAM catalog. It is immutable (services are parsed on
+// demand, once, under a sync.Once) and safe for concurrent use.
 type Catalog struct {
 	version  string
-	services []*Service
-	byPrefix map[string]*Service
-	actions  int
+	stubs    []*serviceStub // sorted by prefix
+	byPrefix map[string]*serviceStub
 
 	globalKeys []*ConditionKey
-	keys       map[string]*ConditionKey // lower-cased name → key
-	keyForms   []*ConditionKey          // keys with a ${Var} or <var> part
+	keys       map[string]*ConditionKey // global keys by lower-cased name
+	keyForms   []*ConditionKey          // global keys with a variable part
+
+	allOnce  sync.Once
+	services []*Service
+	actions  int
+	allKeys  map[string]*ConditionKey // every key by lower-cased name, globals first
+	allForms []*ConditionKey
 
 	sortedOnce sync.Once
-	sorted     []*Action // every action, ordered by FullName; built on first Match
+	sorted     []*Action // every action, ordered by FullName
+}
+
+// serviceStub is a service's place in the file until it is parsed.
+type serviceStub struct {
+	text  string // its records, from the S line to the next
+	lower string // prefix, lower-cased
+	once  sync.Once
+	svc   *Service
+	err   error
+}
+
+func (st *serviceStub) service() (*Service, error) {
+	st.once.Do(func() { st.svc, st.err = parseService(st.text) })
+	return st.svc, st.err
+}
+
+// mustService is for the embedded catalog, whose every service the tests
+// parse.
+func (st *serviceStub) mustService() *Service {
+	s, err := st.service()
+	if err != nil {
+		panic(fmt.Sprintf("IAM catalog: %v", err))
+	}
+	return s
 }
 
 // Version names the data the catalog was generated from, for example
@@ -60,17 +93,59 @@ func (c *Catalog) Source() (pkg, version string) {
 	return c.version[:i], c.version[i+1:]
 }
 
-// Services returns every service, sorted by prefix. The slice is shared:
-// do not modify it.
-func (c *Catalog) Services() []*Service { return c.services }
+// all parses every service not yet parsed and builds the cross-service
+// indexes. Only whole-catalog questions need it: Services, NumActions, a
+// Match whose service part has wildcards, a condition key not found under
+// its own prefix.
+func (c *Catalog) all() {
+	c.allOnce.Do(func() {
+		c.services = make([]*Service, len(c.stubs))
+		c.allKeys = make(map[string]*ConditionKey, len(c.keys)+4096)
+		for k, v := range c.keys {
+			c.allKeys[k] = v
+		}
+		c.allForms = append(c.allForms, c.keyForms...)
+		for i, st := range c.stubs {
+			s := st.mustService()
+			c.services[i] = s
+			c.actions += len(s.Actions)
+			for _, k := range s.ConditionKeys {
+				lower := asciiLower(k.Name)
+				if _, seen := c.allKeys[lower]; !seen {
+					c.allKeys[lower] = k
+					if k.form != nil {
+						c.allForms = append(c.allForms, k)
+					}
+				}
+			}
+		}
+		sortForms(c.allForms)
+	})
+}
+
+// Services returns every service, sorted by prefix. It parses the whole
+// catalog on first use. The slice is shared: do not modify it.
+func (c *Catalog) Services() []*Service {
+	c.all()
+	return c.services
+}
+
+// NumServices is the number of services, without parsing them.
+func (c *Catalog) NumServices() int { return len(c.stubs) }
 
 // NumActions is the number of actions across all services.
-func (c *Catalog) NumActions() int { return c.actions }
+func (c *Catalog) NumActions() int {
+	c.all()
+	return c.actions
+}
 
 // Service looks up a service by its IAM prefix ("s3", "EC2"), ignoring case.
 func (c *Catalog) Service(prefix string) (*Service, bool) {
-	s, ok := c.byPrefix[strings.ToLower(prefix)]
-	return s, ok
+	st, ok := c.byPrefix[asciiLower(prefix)]
+	if !ok {
+		return nil, false
+	}
+	return st.mustService(), true
 }
 
 // Action looks up "prefix:Name" ("s3:GetObject", "S3:getobject"), ignoring
@@ -93,14 +168,33 @@ func (c *Catalog) GlobalConditionKeys() []*ConditionKey { return c.globalKeys }
 
 // ConditionKey looks up a condition key by name, ignoring case: global keys
 // ("aws:SourceIp") and service keys ("s3:prefix"). A name that fills in a
-// key's variable part ("aws:ResourceTag/team" for "aws:ResourceTag/${TagKey}",
+// key's variable part ("aws:ResourceTag/team" for "aws:ResourceTag/tag-key",
 // "s3:ExistingObjectTag/env" for "s3:ExistingObjectTag/<key>") resolves to
 // that key. Global keys win over a service's copy of the same aws: key.
+// Keys filed under another service (sts lists "accounts.google.com:aud")
+// are found too, at the cost of parsing the whole catalog once.
 func (c *Catalog) ConditionKey(name string) (*ConditionKey, bool) {
-	if k, ok := c.keys[strings.ToLower(name)]; ok {
+	lower := asciiLower(name)
+	if k, ok := lookupKey(c.keys, c.keyForms, lower, name); ok {
 		return k, true
 	}
-	for _, k := range c.keyForms {
+	if prefix, _, ok := strings.Cut(lower, ":"); ok {
+		if st, ok := c.byPrefix[prefix]; ok {
+			s := st.mustService()
+			if k, ok := lookupKey(s.keys, s.keyForms, lower, name); ok {
+				return k, true
+			}
+		}
+	}
+	c.all()
+	return lookupKey(c.allKeys, c.allForms, lower, name)
+}
+
+func lookupKey(exact map[string]*ConditionKey, forms []*ConditionKey, lower, name string) (*ConditionKey, bool) {
+	if k, ok := exact[lower]; ok {
+		return k, true
+	}
+	for _, k := range forms {
 		if k.fits(name) {
 			return k, true
 		}
@@ -113,23 +207,47 @@ type Service struct {
 	Prefix string // "s3"
 	Name   string // "Amazon S3"
 
-	Actions       []*Action       // sorted by Name
+	Actions       []*Action       // sorted by Name, ignoring case
 	ResourceTypes []*ResourceType // sorted by Name
 	ConditionKeys []*ConditionKey // service-specific keys, sorted by Name
 
-	actions       map[string]*Action       // lower-cased name
 	resourceTypes map[string]*ResourceType // lower-cased name
+	keys          map[string]*ConditionKey // lower-cased name
+	keyForms      []*ConditionKey          // keys with a variable part
 }
 
 // Action looks up an action of this service by name, ignoring case.
 func (s *Service) Action(name string) (*Action, bool) {
-	a, ok := s.actions[strings.ToLower(name)]
-	return a, ok
+	// A binary search over the case-insensitive order, folding name as it
+	// compares: the event mapper calls this per event, so it must not allocate.
+	i := sort.Search(len(s.Actions), func(i int) bool { return compareFolded(s.Actions[i].lowerName, name) >= 0 })
+	if i < len(s.Actions) && compareFolded(s.Actions[i].lowerName, name) == 0 {
+		return s.Actions[i], true
+	}
+	return nil, false
+}
+
+// compareFolded compares lower (already lower-case) with name lower-cased.
+func compareFolded(lower, name string) int {
+	n := min(len(lower), len(name))
+	for i := 0; i < n; i++ {
+		c := name[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if lower[i] != c {
+			if lower[i] < c {
+				return -1
+			}
+			return 1
+		}
+	}
+	return len(lower) - len(name)
 }
 
 // ResourceType looks up a resource type of this service by name, ignoring case.
 func (s *Service) ResourceType(name string) (*ResourceType, bool) {
-	rt, ok := s.resourceTypes[strings.ToLower(name)]
+	rt, ok := s.resourceTypes[asciiLower(name)]
 	return rt, ok
 }
 
@@ -147,7 +265,8 @@ type Action struct {
 	ConditionKeys    []string // sorted
 	DependentActions []string // "prefix:Name", sorted
 
-	fullName string
+	fullName  string
+	lowerName string
 }
 
 // FullName is "prefix:Name", for example "s3:GetObject".
@@ -192,7 +311,10 @@ type ResourceType struct {
 	ARNs          []string
 	ConditionKeys []string // sorted
 
-	templates []*template
+	lowerName     string
+	templatesOnce sync.Once
+	templates     []*template
+	templatesErr  error
 }
 
 // FullName is "prefix/name", for example "s3/object".

@@ -43,6 +43,15 @@ func TestDefaultLoads(t *testing.T) {
 	if Default() != c {
 		t.Error("Default() returned a different catalog on the second call")
 	}
+	// Default parses services lazily; Parse parses all of them and returns
+	// the first error, so this is what guarantees the lookups never panic.
+	full, err := Parse(embedded)
+	if err != nil {
+		t.Fatalf("Parse(embedded): %v", err)
+	}
+	if full.NumActions() != c.NumActions() || full.NumServices() != c.NumServices() || len(full.Services()) != c.NumServices() {
+		t.Errorf("Parse: %d services, %d actions; Default: %d, %d", full.NumServices(), full.NumActions(), c.NumServices(), c.NumActions())
+	}
 }
 
 // The Node test oracles (iam-simulate, iam-expand) read their own copy of
@@ -71,12 +80,12 @@ func TestCatalogIsConsistent(t *testing.T) {
 		if s.Prefix != strings.ToLower(s.Prefix) || s.Name == "" {
 			t.Errorf("service %q: bad prefix or empty name %q", s.Prefix, s.Name)
 		}
-		prevAction := ""
+		prevAction := "" // compared lower-cased
 		for _, a := range s.Actions {
-			if a.Name <= prevAction {
+			if strings.ToLower(a.Name) <= prevAction {
 				t.Errorf("%s: actions not sorted: %q after %q", s.Prefix, a.Name, prevAction)
 			}
-			prevAction = a.Name
+			prevAction = strings.ToLower(a.Name)
 			if a.Service != s || a.FullName() != s.Prefix+":"+a.Name {
 				t.Errorf("%s: bad service link or full name %q", a, a.FullName())
 			}
@@ -99,8 +108,8 @@ func TestCatalogIsConsistent(t *testing.T) {
 			}
 		}
 		for _, rt := range s.ResourceTypes {
-			if len(rt.ARNs) == 0 || rt.ARN != rt.ARNs[0] || len(rt.templates) != len(rt.ARNs) {
-				t.Errorf("%s: ARN %q, ARNs %q", rt, rt.ARN, rt.ARNs)
+			if len(rt.ARNs) == 0 || rt.ARN != rt.ARNs[0] || len(rt.compiled()) != len(rt.ARNs) || rt.templatesErr != nil {
+				t.Errorf("%s: ARN %q, ARNs %q, %v", rt, rt.ARN, rt.ARNs, rt.templatesErr)
 			}
 			for _, arn := range rt.ARNs {
 				if !strings.HasPrefix(arn, "arn:${Partition}:") {
@@ -250,12 +259,54 @@ func TestAccessLevelText(t *testing.T) {
 	}
 }
 
+// BenchmarkLoad is what Default costs every command: indexing the embedded
+// file. Services are parsed when first looked into (BenchmarkFirstLookups).
 func BenchmarkLoad(b *testing.B) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(embedded)))
+	for b.Loop() {
+		if _, err := index(embedded); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFirstLookups is a load followed by the first lookup in ten of the
+// commonest services, each of which parses that service.
+func BenchmarkFirstLookups(b *testing.B) {
+	names := []string{"s3:GetObject", "ec2:RunInstances", "iam:PassRole", "sts:AssumeRole", "lambda:InvokeFunction",
+		"dynamodb:Query", "kms:Decrypt", "logs:PutLogEvents", "sqs:SendMessage", "sns:Publish"}
+	b.ReportAllocs()
+	for b.Loop() {
+		c, err := index(embedded)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, n := range names {
+			if _, ok := c.Action(n); !ok {
+				b.Fatalf("%s not found", n)
+			}
+		}
+	}
+}
+
+// BenchmarkParseAll parses every service, as Services, NumActions and
+// cross-service Match patterns do on first use.
+func BenchmarkParseAll(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(embedded)))
 	for b.Loop() {
 		if _, err := Parse(embedded); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkAction(b *testing.B) {
+	c := Default()
+	for b.Loop() {
+		if _, ok := c.Action("s3:GetObject"); !ok {
+			b.Fatal("not found")
 		}
 	}
 }

@@ -32,16 +32,19 @@ func (c *Catalog) Match(pattern string) []*Action {
 			out = append(out, a)
 		}
 	}
+	// A service's actions are in case-insensitive order; FullName order
+	// differs where names differ only after a case change.
+	sort.Slice(out, func(i, j int) bool { return out[i].fullName < out[j].fullName })
 	return out
 }
 
 // allSorted returns every action ordered by FullName. The file is grouped
 // by service, and "ec2-instance-connect:" sorts before "ec2:", so the order
-// differs from service-then-action order and is built once, on demand.
+// differs from service-then-action order.
 func (c *Catalog) allSorted() []*Action {
 	c.sortedOnce.Do(func() {
-		all := make([]*Action, 0, c.actions)
-		for _, s := range c.services {
+		all := make([]*Action, 0, c.NumActions())
+		for _, s := range c.Services() {
 			all = append(all, s.Actions...)
 		}
 		sort.Slice(all, func(i, j int) bool { return all[i].fullName < all[j].fullName })

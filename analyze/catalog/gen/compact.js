@@ -15,7 +15,8 @@
 //   R  <resource type>  <ARN template>[,<alternative template>...]  <condition keys>
 //   K  <condition key>  <type>
 //   A  <action>  <access level>  <resources>  <condition keys>  <dependent actions>
-// R, K and A lines belong to the S line above them. <resources> is a
+// R, K and A lines belong to the S line above them; S lines are sorted by
+// prefix, R and K lines by name, A lines by name ignoring case. <resources> is a
 // ";"-separated list of entries "<resource type>[!][=<condition keys>][@<dependent actions>]"
 // where "!" marks a required resource type.
 'use strict';
@@ -153,8 +154,12 @@ for (const prefix of sorted(services)) {
   }
 
   const actions = readJSON(`actions/${prefix}.json`);
+  // Actions are sorted ignoring case, the order Go looks them up in.
   const actionNames = new Set();
-  for (const a of byField(Object.values(actions), 'name')) {
+  const byLowerName = [...Object.values(actions)].sort((a, b) =>
+    byCodeUnit(String(a.name).toLowerCase(), String(b.name).toLowerCase()),
+  );
+  for (const a of byLowerName) {
     const name = field(a.name, `action in ${prefix}`, /[^A-Za-z0-9_-]/);
     if (actionNames.has(name.toLowerCase())) fail(`${prefix}: duplicate action ${name}`);
     actionNames.add(name.toLowerCase());
