@@ -217,6 +217,7 @@ func TestConditionKey(t *testing.T) {
 		{name: "codebuild:environment.environmentVariables/FOO.value",
 			want: "codebuild:environment.environmentVariables/${name}.value", wantType: "String"},
 		{name: "ec2:InstanceType", want: "ec2:InstanceType", wantType: "String"},
+		{name: "accounts.google.com:aud", want: "accounts.google.com:aud", wantType: "String"},
 		{name: "s3:ExistingObjectTag/", want: ""},
 		{name: "s3:nosuchkey", want: ""},
 	}
@@ -308,5 +309,47 @@ func BenchmarkAction(b *testing.B) {
 		if _, ok := c.Action("s3:GetObject"); !ok {
 			b.Fatal("not found")
 		}
+	}
+}
+
+// Services are parsed on first use under a sync.Once each; run with -race.
+func TestConcurrentFirstUse(t *testing.T) {
+	c, err := index(embedded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"s3:GetObject", "ec2:RunInstances", "iam:PassRole", "sts:AssumeRole", "lambda:InvokeFunction", "dynamodb:Query"}
+	done := make(chan string, 4*len(names))
+	for i := 0; i < 4; i++ {
+		go func() {
+			for _, n := range names {
+				a, ok := c.Action(n)
+				if !ok || a.FullName() != n {
+					done <- "Action(" + n + ") failed"
+					return
+				}
+				if a.TakesResources() && len(a.ResourceTypesFor("*")) == 0 {
+					done <- n + ": no resource type for *"
+					return
+				}
+				if len(c.Match(strings.SplitN(n, ":", 2)[0]+":*")) == 0 {
+					done <- "Match failed for " + n
+					return
+				}
+				if _, ok := c.ConditionKey("aws:SourceIp"); !ok {
+					done <- "ConditionKey failed"
+					return
+				}
+				done <- ""
+			}
+		}()
+	}
+	for i := 0; i < 4*len(names); i++ {
+		if msg := <-done; msg != "" {
+			t.Fatal(msg)
+		}
+	}
+	if n := len(c.Match("*:Describe*")); n < 1000 {
+		t.Errorf("Match(*:Describe*) = %d actions", n)
 	}
 }

@@ -13,10 +13,6 @@ type keyForm struct {
 
 func (f *keyForm) literalLen() int { return len(f.prefix) + len(f.suffix) }
 
-func newConditionKey(svc *Service, name, typ string) *ConditionKey {
-	return &ConditionKey{Service: svc, Name: name, Type: typ, form: parseKeyForm(name)}
-}
-
 func parseKeyForm(name string) *keyForm {
 	for _, delim := range [...][2]string{{"${", "}"}, {"<", ">"}} {
 		start := strings.Index(name, delim[0])
