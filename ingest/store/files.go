@@ -79,16 +79,26 @@ func createAtomic(dir, kind string) (*atomicFile, error) {
 	return a, nil
 }
 
+// writeChunk is the most written at once; tests lower it so that a
+// failure can strike in the middle of a file.
+var writeChunk = 1 << 20
+
 func (a *atomicFile) Write(p []byte) (int, error) {
-	if err := step("write " + a.kind); err != nil {
-		return 0, err
+	written := 0
+	for len(p) > 0 {
+		if err := step("write " + a.kind); err != nil {
+			return written, err
+		}
+		chunk := p[:min(len(p), writeChunk)]
+		n, err := a.w.Write(chunk)
+		a.bytes += int64(n)
+		written += n
+		if err != nil {
+			return written, fmt.Errorf("write %s: %w", a.f.Name(), err)
+		}
+		p = p[n:]
 	}
-	n, err := a.w.Write(p)
-	a.bytes += int64(n)
-	if err != nil {
-		return n, fmt.Errorf("write %s: %w", a.f.Name(), err)
-	}
-	return n, nil
+	return written, nil
 }
 
 // contentName is the final name for the bytes written so far.
