@@ -116,6 +116,9 @@ func (g *glob) match(s string) bool {
 		c := &g.chunks[ci]
 		found := false
 		for start := pos; start <= len(s); start++ {
+			if start < len(s) && !utf8.RuneStart(s[start]) {
+				continue // '?' must not match half a character
+			}
 			if e, ok := g.matchChunkAt(c, s, start); ok {
 				pos, found = e, true
 				break
@@ -154,6 +157,9 @@ func (g *glob) matchSuffix(c *chunk, s string, min int) bool {
 	// '?' may consume a multi-byte character, so the suffix length in bytes is
 	// not fixed: try every start that leaves the chunk room.
 	for start := min; start < len(s); start++ {
+		if !utf8.RuneStart(s[start]) {
+			continue
+		}
 		if e, ok := g.matchChunkAt(c, s, start); ok && e == len(s) {
 			return true
 		}

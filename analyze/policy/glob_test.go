@@ -1,6 +1,11 @@
 package policy
 
-import "testing"
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
 
 func TestGlob(t *testing.T) {
 	tests := []struct {
@@ -25,6 +30,8 @@ func TestGlob(t *testing.T) {
 		{"question multibyte", "a?b", "aéb", false, true},
 		{"question in last chunk multibyte", "*?b", "éb", false, true},
 		{"question in last chunk too short", "*??b", "éb", false, false},
+		{"question not half a character", "*??", "€", false, false},
+		{"question in middle chunk not half a character", "*??*x", "€x", false, false},
 		{"case fold", "getobject", "GetObject", true, true},
 		{"case kept", "getobject", "GetObject", false, false},
 		{"star then question", "*?", "", false, false},
@@ -38,4 +45,50 @@ func TestGlob(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzGlob compares the matcher with a regular expression built from the
+// same pattern.
+func FuzzGlob(f *testing.F) {
+	f.Add("G*Obj?ct", "GetObject", false)
+	f.Add("*a*b?", "xaxabé", false)
+	f.Add("getobject", "GetObject", true)
+	f.Fuzz(func(t *testing.T, pattern, s string, fold bool) {
+		if !utf8.ValidString(pattern) || !utf8.ValidString(s) {
+			return
+		}
+		if fold && (!isASCII(pattern) || !isASCII(s)) {
+			return // regexp (?i) also folds non-ASCII letters; IAM names are ASCII
+		}
+		var re strings.Builder
+		re.WriteString("(?s)^")
+		if fold {
+			re.WriteString("(?i)")
+		}
+		for _, r := range pattern {
+			switch r {
+			case '*':
+				re.WriteString(".*")
+			case '?':
+				re.WriteString(".")
+			default:
+				re.WriteString(regexp.QuoteMeta(string(r)))
+			}
+		}
+		re.WriteString("$")
+		want := regexp.MustCompile(re.String()).MatchString(s)
+		g := plainGlob(pattern, fold)
+		if got := g.match(s); got != want {
+			t.Fatalf("glob %q (fold %v) match %q = %v, regexp says %v", pattern, fold, s, got, want)
+		}
+	})
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
