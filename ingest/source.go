@@ -76,12 +76,14 @@ const (
 	// (s3:GetObject, or kms:Decrypt for SSE-KMS trails).
 	ReasonAccessDenied SkipReason = "access_denied"
 	// ReasonReadFailed: reading kept failing (connection resets, truncated
-	// transfers, throttling) after every retry.
-	ReasonReadFailed SkipReason = "read_failed"
+	// transfers, throttling) after every retry. Same name as the decoder's
+	// reason for a failed reader: the same thing, seen after the retries.
+	ReasonReadFailed SkipReason = "read_error"
 	// ReasonDigestByLayout and ReasonInsightByLayout: the key lies under
 	// CloudTrail-Digest/ or CloudTrail-Insight/, which hold no API events.
-	ReasonDigestByLayout  SkipReason = "cloudtrail_digest"
-	ReasonInsightByLayout SkipReason = "cloudtrail_insight"
+	// Same names as the decoder's reasons for such files found by content.
+	ReasonDigestByLayout  SkipReason = "digest_file"
+	ReasonInsightByLayout SkipReason = "insights_file"
 	// ReasonOtherService: a prefix under AWSLogs/<account>/ that another
 	// AWS service writes (Config, vpcflowlogs, elasticloadbalancing, …).
 	ReasonOtherService SkipReason = "not_cloudtrail_prefix"

@@ -38,6 +38,7 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 	})
 	root.AddCommand(
 		newVersionCommand(),
+		newIngestCommand(),
 	)
 	return root
 }

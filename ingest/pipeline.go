@@ -1,0 +1,554 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/iamtailor/iamtailor/ingest/store"
+)
+
+// Options configure a run.
+type Options struct {
+	Sources []Source
+	Store   *store.Store
+	Filter  Filter
+	// Concurrency is the number of objects fetched and decoded at once
+	// (0: DefaultConcurrency). It also bounds the objects in memory: each
+	// worker holds one object's decoder state and one small per-file table.
+	Concurrency int
+	// Table bounds the in-memory tables; zero takes the store's own bound,
+	// so that commits need no re-cut.
+	Table      store.TableOptions
+	Retry      Retry
+	Checkpoint Checkpoint
+	// OnSkip, if set, is told about every file skipped and every file that
+	// counted but had events skipped. Called from several goroutines, one
+	// call at a time.
+	OnSkip func(Notice)
+	// OnProgress, if set, is called every ProgressInterval (default 1 s)
+	// while the run lasts.
+	OnProgress       func(Progress)
+	ProgressInterval time.Duration
+}
+
+// Retry is how reading one object is retried after a transient failure:
+// throttling, a connection reset, a body shorter than its length (a
+// truncated transfer). The S3 client also retries each request; this retries
+// the whole object, which a failure in the middle of its body needs.
+type Retry struct {
+	Attempts   int           // per object, the first included; 0: 5
+	Backoff    time.Duration // wait after the first failure, doubled after each; 0: 500 ms
+	MaxBackoff time.Duration // 0: 30 s
+}
+
+// Checkpoint makes a long run commit what it has so far, so that an
+// interrupted run loses little and a re-run skips what was committed (the
+// manifest). Zero values commit once, at the end.
+type Checkpoint struct {
+	Objects  int           // commit after this many newly ingested objects
+	Interval time.Duration // commit at least this often
+}
+
+// Notice tells the user about input that was not used.
+type Notice struct {
+	URI string
+	// Err is why a whole file was skipped (a *FileError: Reason and detail);
+	// nil when the file counted but some of its events were skipped.
+	Err error
+	// EventsSkipped counts the events skipped in a file that counted.
+	EventsSkipped map[SkipReason]int64
+}
+
+// DefaultConcurrency is 2×GOMAXPROCS clamped to [4, 32]: a worker spends
+// part of its time waiting for S3 and part decoding, so twice the cores
+// keeps the CPUs busy, at least 4 hides S3 latency on small machines, and
+// more than 32 objects in flight only adds memory.
+func DefaultConcurrency() int {
+	return min(max(2*runtime.GOMAXPROCS(0), 4), 32)
+}
+
+// job is one object to read.
+type job struct {
+	tree Tree
+	obj  Object
+}
+
+// fileDone is one object that decoded completely.
+type fileDone struct {
+	rows     *store.Table
+	entry    store.ManifestEntry
+	result   FileResult
+	outside  int64
+	filtered int64
+}
+
+type pipeline struct {
+	opts   Options
+	filter *Filter
+
+	jobs    chan job
+	done    chan fileDone
+	scratch chan *store.Table // free per-file tables
+
+	mu      sync.Mutex // guards summary, seen and OnSkip calls
+	summary Summary
+	seen    map[string]bool // URIs queued, when several sources may overlap
+
+	listed, finished, events, bytes atomic.Int64
+	listing                         atomic.Bool
+}
+
+// Run reads every source, aggregates the events into usage rows and commits
+// them to the store with the manifest of the objects read, in one atomic
+// commit (or several with Checkpoint). A file counts entirely or not at all.
+//
+// The returned error is a failure of the run (listing, the store, ctx);
+// input skipped is in the Summary.
+func Run(ctx context.Context, opts Options) (Summary, error) {
+	start := time.Now()
+	if opts.Store == nil {
+		return Summary{}, errors.New("ingest: no usage store")
+	}
+	if err := opts.Filter.Validate(); err != nil {
+		return Summary{}, err
+	}
+	conc := opts.Concurrency
+	if conc <= 0 {
+		conc = DefaultConcurrency()
+	}
+	p := &pipeline{
+		opts:    opts,
+		filter:  &opts.Filter,
+		jobs:    make(chan job, conc),
+		done:    make(chan fileDone, conc),
+		scratch: make(chan *store.Table, 2*conc),
+		summary: newSummary(),
+	}
+	p.summary.UsageStore = opts.Store.Dir()
+	if opts.Table == (store.TableOptions{}) {
+		p.opts.Table = opts.Store.TableOptions()
+	}
+	rowsBefore := opts.Store.Stats().Rows
+	if len(opts.Sources) > 1 {
+		p.seen = map[string]bool{}
+	}
+
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	stopProgress := p.startProgress(ctx, start)
+	defer stopProgress()
+
+	// List.
+	listErr := make(chan error, 1)
+	p.listing.Store(true)
+	go func() {
+		defer close(p.jobs)
+		defer p.listing.Store(false)
+		listers := min(max(conc/2, 2), 8)
+		for _, src := range opts.Sources {
+			if err := walkSource(ctx, src, p.filter, listers, p); err != nil {
+				listErr <- fmt.Errorf("list %s: %w", src.Display, err)
+				cancel()
+				return
+			}
+		}
+		listErr <- nil
+	}()
+
+	// Fetch and decode. Workers fail only when ctx is done, which the
+	// failure that cancelled it explains.
+	var workers sync.WaitGroup
+	for range conc {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			if p.work(ctx) != nil {
+				cancel()
+			}
+		}()
+	}
+	go func() {
+		workers.Wait()
+		close(p.done)
+	}()
+
+	// Aggregate and commit.
+	aggErr := p.aggregate(ctx)
+	if aggErr != nil {
+		cancel()
+		for range p.done {
+		}
+	}
+	stopProgress()
+
+	err := errors.Join(<-listErr, aggErr)
+	if err == nil {
+		err = parent.Err()
+	}
+	p.summary.UsageRows = opts.Store.Stats().Rows
+	p.summary.UsageRowsAdded = p.summary.UsageRows - rowsBefore
+	p.summary.Seconds = time.Since(start).Seconds()
+	return p.summary, err
+}
+
+// aggregate merges finished files into the run's table and commits it.
+func (p *pipeline) aggregate(ctx context.Context) error {
+	table := store.NewTable(p.opts.Table)
+	var entries []store.ManifestEntry
+	lastCommit := time.Now()
+	commit := func() error {
+		if len(entries) == 0 {
+			return nil
+		}
+		if err := p.opts.Store.Commit(ctx, table, entries); err != nil {
+			return fmt.Errorf("commit to usage store %s: %w", p.opts.Store.Dir(), err)
+		}
+		table.Reset()
+		entries = entries[:0]
+		lastCommit = time.Now()
+		return nil
+	}
+	for d := range p.done {
+		table.Merge(d.rows)
+		d.rows.Reset()
+		select {
+		case p.scratch <- d.rows:
+		default:
+		}
+		entries = append(entries, d.entry)
+
+		p.mu.Lock()
+		s := &p.summary
+		s.FilesRead++
+		s.BytesRead += d.entry.Size
+		s.BytesUncompressed += d.result.Bytes
+		s.EventsRead += d.result.Events
+		s.EventsOutsideWindow += d.outside
+		s.EventsFiltered += d.filtered
+		for r, n := range d.result.EventsSkipped {
+			s.EventsSkipped[r] += n
+		}
+		p.mu.Unlock()
+
+		cp := p.opts.Checkpoint
+		if cp.Objects > 0 && len(entries) >= cp.Objects ||
+			cp.Interval > 0 && time.Since(lastCommit) >= cp.Interval {
+			if err := commit(); err != nil {
+				return err
+			}
+			p.mu.Lock()
+			p.summary.Checkpoints++
+			p.mu.Unlock()
+		}
+	}
+	// A failed or interrupted run commits nothing more: the store keeps its
+	// last checkpoint, and a re-run reads only what that does not hold.
+	if ctx.Err() != nil {
+		return nil
+	}
+	return commit()
+}
+
+// object implements walkVisitor: it queues objects to read and counts the
+// others.
+func (p *pipeline) object(ctx context.Context, tree Tree, o Object, v objectVerdict, reason SkipReason) error {
+	switch v {
+	case objectExcluded:
+		return nil
+	case objectOutsideWindow:
+		p.mu.Lock()
+		p.summary.FilesOutsideWindow++
+		p.mu.Unlock()
+		return nil
+	case objectSkip:
+		p.listed.Add(1)
+		p.skipFile(o.URI, &FileError{Reason: reason, Err: errors.New("the layout puts it among files that hold no API events")})
+		return nil
+	}
+	if p.seen != nil {
+		p.mu.Lock()
+		dup := p.seen[o.URI]
+		p.seen[o.URI] = true
+		p.mu.Unlock()
+		if dup {
+			return nil
+		}
+	}
+	p.listed.Add(1)
+	select {
+	case p.jobs <- job{tree: tree, obj: o}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// prefix implements walkVisitor.
+func (p *pipeline) prefix(tree Tree, prefix string, reason SkipReason) {
+	p.mu.Lock()
+	p.summary.PrefixesSkipped[reason]++
+	p.mu.Unlock()
+}
+
+func (p *pipeline) skipFile(uri string, err error) {
+	var fe *FileError
+	if !errors.As(err, &fe) {
+		fe = &FileError{Reason: ReasonReadFailed, Err: err}
+		err = fe
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.summary.FilesSkipped[fe.Reason]++
+	p.finished.Add(1)
+	if p.opts.OnSkip != nil {
+		p.opts.OnSkip(Notice{URI: uri, Err: err})
+	}
+}
+
+func (p *pipeline) work(ctx context.Context) error {
+	for j := range p.jobs {
+		if err := p.read(ctx, j); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// read reads one object: skips it if the manifest has it, else decodes it
+// into a per-file table, retrying transient failures, and hands the table
+// on only once the object decoded completely.
+func (p *pipeline) read(ctx context.Context, j job) error {
+	o := j.obj
+	if o.ETag == "" {
+		etag, err := j.tree.ETag(ctx, o)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			p.skipFile(o.URI, err)
+			return nil
+		}
+		o.ETag = etag
+	}
+	entry := store.ManifestEntry{Object: o.URI, ETag: o.ETag, Size: o.Size}
+	if p.opts.Store.Has(entry) {
+		p.mu.Lock()
+		p.summary.FilesAlreadyIngested++
+		p.mu.Unlock()
+		p.finished.Add(1)
+		return nil
+	}
+
+	var rows *store.Table
+	select {
+	case rows = <-p.scratch:
+	default:
+		rows = store.NewTable(p.opts.Table)
+	}
+	dir := ParseKey(o.Key).Dir
+	retry := p.opts.Retry.withDefaults()
+	for attempt := 1; ; attempt++ {
+		d, err := p.decode(ctx, j.tree, o, &dir, rows)
+		if err == nil {
+			d.entry = entry
+			d.entry.Events = d.result.Events - d.outside - d.filtered
+			p.finished.Add(1)
+			if len(d.result.EventsSkipped) > 0 && p.opts.OnSkip != nil {
+				p.mu.Lock()
+				p.opts.OnSkip(Notice{URI: o.URI, EventsSkipped: d.result.EventsSkipped})
+				p.mu.Unlock()
+			}
+			select {
+			case p.done <- d:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		rows.Reset()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var transient *transientError
+		if !errors.As(err, &transient) {
+			p.skipFile(o.URI, err)
+			return nil
+		}
+		if attempt >= retry.Attempts {
+			p.skipFile(o.URI, &FileError{Reason: ReasonReadFailed,
+				Err: fmt.Errorf("%d attempts: %w", attempt, transient.err)})
+			return nil
+		}
+		if err := sleep(ctx, retry.wait(attempt)); err != nil {
+			return err
+		}
+	}
+}
+
+// decode reads o once into rows.
+func (p *pipeline) decode(ctx context.Context, tree Tree, o Object, dir *Position, rows *store.Table) (fileDone, error) {
+	d := fileDone{rows: rows}
+	rc, err := tree.Open(ctx, o)
+	if err != nil {
+		var fe *FileError
+		if errors.As(err, &fe) {
+			return d, err
+		}
+		return d, &transientError{err: err}
+	}
+	defer rc.Close()
+	body := &countingBody{r: rc, want: o.Size, progress: &p.bytes}
+	var row store.Row
+	n := 0
+	d.result, err = Decode(body, func(ev *Event) error {
+		if n++; n&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			p.events.Add(1024)
+		}
+		switch p.filter.event(ev, dir) {
+		case eventOutsideWindow:
+			d.outside++
+			return nil
+		case eventFiltered:
+			d.filtered++
+			return nil
+		}
+		FillRow(ev, &row)
+		rows.Add(&row)
+		return nil
+	})
+	p.events.Add(int64(n & 1023))
+	if body.err != nil {
+		// The transfer failed, whatever the decoder made of it.
+		return d, &transientError{err: fmt.Errorf("read %s: %w", o.URI, body.err)}
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return d, ctx.Err()
+		}
+		var fe *FileError
+		if errors.As(err, &fe) {
+			return d, err
+		}
+		return d, &FileError{Reason: "decode_failed", Err: err}
+	}
+	return d, nil
+}
+
+// transientError is a failure that reading the object again may fix.
+type transientError struct{ err error }
+
+func (e *transientError) Error() string { return e.err.Error() }
+func (e *transientError) Unwrap() error { return e.err }
+
+// countingBody tells a transfer that failed from content that is bad: it
+// records any read error other than EOF, and an EOF before the object's
+// listed size (a body cut short with a correct Content-Length).
+type countingBody struct {
+	r        io.Reader
+	n, want  int64
+	err      error
+	progress *atomic.Int64
+}
+
+func (b *countingBody) Read(buf []byte) (int, error) {
+	n, err := b.r.Read(buf)
+	b.n += int64(n)
+	b.progress.Add(int64(n))
+	switch {
+	case err == nil:
+	case errors.Is(err, io.EOF):
+		if b.n < b.want {
+			b.err = fmt.Errorf("body ended after %d of %d bytes: %w", b.n, b.want, io.ErrUnexpectedEOF)
+			return n, b.err
+		}
+	default:
+		b.err = err
+	}
+	return n, err
+}
+
+func (r Retry) withDefaults() Retry {
+	if r.Attempts <= 0 {
+		r.Attempts = 5
+	}
+	if r.Backoff <= 0 {
+		r.Backoff = 500 * time.Millisecond
+	}
+	if r.MaxBackoff <= 0 {
+		r.MaxBackoff = 30 * time.Second
+	}
+	return r
+}
+
+// wait is the backoff after failed attempt n (1-based): exponential, with
+// jitter so that workers throttled together do not retry together.
+func (r Retry) wait(n int) time.Duration {
+	d := r.Backoff << min(n-1, 20)
+	if d > r.MaxBackoff || d <= 0 {
+		d = r.MaxBackoff
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (p *pipeline) startProgress(ctx context.Context, start time.Time) (stop func()) {
+	if p.opts.OnProgress == nil {
+		return func() {}
+	}
+	every := p.opts.ProgressInterval
+	if every <= 0 {
+		every = time.Second
+	}
+	quit := make(chan struct{})
+	var once sync.Once
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				p.opts.OnProgress(Progress{
+					Elapsed:       time.Since(start),
+					ObjectsListed: p.listed.Load(),
+					ObjectsDone:   p.finished.Load(),
+					Events:        p.events.Load(),
+					Bytes:         p.bytes.Load(),
+					Listing:       p.listing.Load(),
+				})
+			case <-quit:
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return func() {
+		once.Do(func() { close(quit) })
+		wg.Wait()
+	}
+}
