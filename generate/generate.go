@@ -98,7 +98,7 @@ func Policies(u analyze.PrincipalUsage, cat *catalog.Catalog, opts Options) (Res
 		return fail(err)
 	}
 	if len(docs) > 1 {
-		res.Summary.Split = fmt.Sprintf("%s exceed the %d-character limit of one %s policy: split into %d documents", plural(len(stmts), "statement"), limit, policyKind(opts.Inline), len(docs))
+		res.Summary.Split = fmt.Sprintf("content over the %d-character limit of one %s policy (%s): split into %d documents", limit, policyKind(opts.Inline), plural(len(stmts), "statement"), len(docs))
 	}
 	res.Documents = docs
 	return res, nil
