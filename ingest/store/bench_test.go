@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"testing"
 )
@@ -100,4 +101,88 @@ func BenchmarkTableMergeSmall(b *testing.B) {
 		worker.Merge(file)
 		file.Reset()
 	}
+}
+
+func benchTable(n int) *Table {
+	tab := NewTable(TableOptions{})
+	for i := range n {
+		r := benchRow(i)
+		tab.Add(&r)
+	}
+	return tab
+}
+
+// BenchmarkCommit measures writing rows to a store: into an empty store,
+// and into one that already holds as many rows in the same months (the
+// daily incremental case rewrites the months it touches).
+func BenchmarkCommit(b *testing.B) {
+	const n = 100_000
+	tab := benchTable(n)
+	other := NewTable(TableOptions{})
+	for i := range n {
+		r := benchRow(i)
+		r.EventName = "Other" + r.EventName
+		other.Add(&r)
+	}
+	ctx := context.Background()
+	b.Run("empty store", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			s, err := Open(ctx, b.TempDir())
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := s.Commit(ctx, tab, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
+	})
+	b.Run("existing store", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			s, err := Open(ctx, b.TempDir())
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := s.Commit(ctx, other, nil); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			if err := s.Commit(ctx, tab, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+		// Rows written: the old ones rewritten and the new ones.
+		b.ReportMetric(float64(2*n*b.N)/b.Elapsed().Seconds(), "rows/s")
+	})
+	dir := b.TempDir()
+	s, _ := Open(ctx, dir)
+	if err := s.Commit(ctx, tab, nil); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("%d rows: %d bytes on disk (%.1f bytes/row)", n, s.Stats().Bytes, float64(s.Stats().Bytes)/n)
+}
+
+func BenchmarkRows(b *testing.B) {
+	const n = 100_000
+	ctx := context.Background()
+	dir := b.TempDir()
+	s, err := Open(ctx, dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := s.Commit(ctx, benchTable(n), nil); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		got := 0
+		if err := s.Rows(ctx, func(*Row) error { got++; return nil }); err != nil {
+			b.Fatal(err)
+		}
+		if got != n {
+			b.Fatalf("read %d rows, want %d", got, n)
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
 }

@@ -5,4 +5,149 @@
 // It holds observations, never conclusions: rows say what was seen, not
 // which IAM actions it implies. It must not import analyze, generate or cmd,
 // nor any AWS SDK package.
+//
+// # Rows, keys and groups
+//
+// A Row is one usage tuple with how often it was seen (Count) and when
+// (FirstSeen, LastSeen). Its key is every other field; Resources and Params
+// are part of the key, kept sorted and de-duplicated. A group is the key
+// minus Resources, Params and Coarsened: one day, one principal (the
+// identity fields), one account and region, one event (source, name, type,
+// category, read-only), one outcome (error code and message), shared or not.
+//
+// # The size bound
+//
+// Rows grow with distinct tuples, never with events: a repeated tuple only
+// adds to Count. What can grow without limit is the identifiers: one role
+// reading a million objects a day would make a million rows. So each group
+// keeps at most MaxResourceSets (default 1000) distinct identifier sets
+// exactly. A group with more is coarsened as a whole:
+//
+//   - Level 1 (Coarsened=1): every resource ARN and parameter value that
+//     holds a '/' is cut after its first '/' and given a '*':
+//     arn:aws:s3:::bucket/a/b.txt becomes arn:aws:s3:::bucket/*, a key
+//     logs/2024/x.gz becomes logs/*. Values without '/' (instance IDs,
+//     bucket names, Lambda ARNs) are kept. Rows that become equal merge.
+//   - Level 2 (Coarsened=2): if the group still has more than
+//     MaxResourceSets sets, its identifiers are dropped and it is one row.
+//
+// Nothing is lost silently: counts and first/last seen are kept at every
+// level, and Coarsened says which rows lost detail, so analyze can widen the
+// resources of those rows rather than miss them.
+//
+// The level of a group is the smallest level, at or above any level its
+// rows already carry, at which its distinct sets fit the bound. That is a
+// function of the set of distinct identifier sets alone, not of the order
+// rows arrive in; and cutting is idempotent and commutes with merging
+// (cutting a union is the union of the cuts). So a stream of rows split
+// across workers, files, shards or runs and merged in any order gives
+// exactly the table one pass gives, and memory stays bounded while adding:
+// once a group is coarsened, new rows of it are coarsened on insert.
+//
+// What bounds the size, then: rows ≤ Σ over groups of min(distinct
+// identifier sets, MaxResourceSets). Groups grow with days × principals ×
+// (account, region, event, outcome) combinations actually seen, which is
+// small for any one principal; the store grows linearly with the days it
+// covers. Error messages are part of the group, so ingest must not keep
+// per-request text in them. The manifest grows by one row per object
+// ingested.
+//
+// # Canonical order
+//
+// Rows are sorted by day, identity_arn, event_source, event_name, then the
+// remaining group columns in schema order (identity_type, identity_account,
+// principal_id, user_name, issuer_type, issuer_arn, issuer_account,
+// invoked_by, identity_provider, on_behalf_of_user_id,
+// on_behalf_of_store_arn, account, region, event_type, event_category,
+// read_only, error_code, error_message, shared with false first), then
+// coarsened, then resources and params compared element by element
+// (arn, account_id, type; name, value), a shorter list first when one is a
+// prefix of the other. Strings compare bytewise. Day first makes time
+// windows cheap; group columns ahead of identifiers keep each group's rows
+// contiguous, which lets Commit and Merge reapply the bound one group at a
+// time while streaming.
+//
+// # Files
+//
+// A store is a directory:
+//
+//	store.json                        the published version: names every file below
+//	usage-YYYY-MM-<hash>.parquet      the rows of one UTC month, canonical order
+//	manifest-<hash>.parquet           every ingested object, sorted
+//	LOCK                              taken by writers (flock)
+//
+// <hash> is the first 96 bits of the SHA-256 of the file's bytes, so a name
+// never changes meaning, and the same content always has the same name and
+// bytes: no time, host or random value goes into any file. store.json also
+// records the schema version (a store of a newer version is refused, not
+// misread), the bound the store was cut with, and per data file its month,
+// first and last day, rows, sum of counts and size.
+//
+// Parquet files are written with parquet-go, zstd-compressed, 64Ki rows per
+// row group (128Ki for the manifest), dictionary-encoded where values
+// repeat, with min/max statistics that let readers skip row groups by day.
+// Columns (snake_case, empty strings written as NULL):
+//
+//	day DATE (int32 days since 1970-01-01)
+//	identity_type, identity_arn, identity_account, principal_id, user_name,
+//	issuer_type, issuer_arn, issuer_account, invoked_by, identity_provider,
+//	on_behalf_of_user_id, on_behalf_of_store_arn,
+//	account, region, event_source, event_name, event_type, event_category,
+//	read_only, error_code, error_message                       VARCHAR
+//	shared BOOLEAN
+//	resources LIST<STRUCT<arn, account_id, type VARCHAR>>
+//	params    LIST<STRUCT<name, value VARCHAR>>
+//	coarsened TINYINT (0 exact, 1 cut, 2 dropped)
+//	count BIGINT
+//	first_seen, last_seen TIMESTAMP(MILLIS, UTC) (int64 Unix ms)
+//
+// The manifest has columns object, etag, size, events.
+//
+// # Commit protocol
+//
+// A commit (or merge) takes LOCK, reads the current store.json, and writes
+// the new version beside the old one: a new manifest if objects were added,
+// and a new data file for each month that gains rows (untouched months keep
+// their files). Each file is written under a temporary name (.tmp-*),
+// fsynced, and renamed to its content-hash name; the directory is fsynced;
+// then store.json is replaced the same way (temporary file, fsync, rename,
+// fsync of the directory). The rename of store.json is the commit point:
+// before it, readers and a reopened store see the old version (new files
+// exist but nothing names them); after it, the new one. Files that no
+// version names, left by older versions or a crash, are ignored on open
+// and removed after the next successful commit. Readers take no lock: they
+// read store.json and open every file they need at once, retrying if a
+// concurrent commit removed one in between.
+//
+// A commit merges the rows it adds with the month's existing rows group by
+// group, reapplying the bound over their union, and refuses an object the
+// manifest already holds (same URI, ETag and size), naming it: re-ingesting
+// an object must never count its events twice.
+//
+// # Merging stores
+//
+// Merge combines stores exactly, as if one store had ingested every
+// object; it is associative and commutative byte for byte. Two stores that
+// both hold the same object (two shards read it) are refused with an error
+// naming the object and both stores: keeping one manifest entry would still
+// leave its events counted twice in the rows, and there is no way to
+// subtract them. Stores cut with different bounds are refused too.
+//
+// # Reading with DuckDB
+//
+// The files are plain Parquet. Between commits the directory holds exactly
+// the published files, so a glob reads the store:
+//
+//	SELECT identity_arn, event_source, event_name, sum(count) AS events
+//	FROM read_parquet('usage/usage-*.parquet')
+//	WHERE day >= DATE '2024-05-01' AND error_code IS NULL
+//	GROUP BY ALL ORDER BY events DESC;
+//
+// After a crash, and while a commit runs, the directory can also hold files
+// no version names; reading the files store.json names is exact at all
+// times:
+//
+//	SET VARIABLE usage_files = (SELECT list('usage/' || u.file)
+//	    FROM (SELECT unnest(usage) AS u FROM read_json('usage/store.json')));
+//	SELECT count(*), sum(count) FROM read_parquet(getvariable('usage_files'));
 package store

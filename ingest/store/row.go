@@ -4,6 +4,9 @@ package store
 //
 // The key is every field except Count, FirstSeen and LastSeen. Resources and
 // Params are part of the key and are kept sorted and de-duplicated.
+//
+// The parquet tags are the store's file schema (see the package comment):
+// changing one is a new SchemaVersion.
 type Row struct {
 	// Day is the UTC day of the events, as days since 1970-01-01. Stored as
 	// int32 because parquet-go v0.30–v0.32 writes time.Time with the date tag
@@ -37,7 +40,7 @@ type Row struct {
 
 	// Outcome: both empty on success.
 	ErrorCode    string `parquet:"error_code,optional,dict"`
-	ErrorMessage string `parquet:"error_message,optional,dict"`
+	ErrorMessage string `parquet:"error_message,optional"`
 
 	// Shared is true when the event carried a sharedEventID: a cross-account
 	// call logged in both the caller's and the resource owner's account.
@@ -58,7 +61,7 @@ type Row struct {
 
 // Resource is one entry of an event's resources[] list.
 type Resource struct {
-	ARN       string `parquet:"arn,optional,dict"`
+	ARN       string `parquet:"arn,optional"`
 	AccountID string `parquet:"account_id,optional,dict"`
 	Type      string `parquet:"type,optional,dict"`
 }
@@ -66,7 +69,7 @@ type Resource struct {
 // Param is one identifying request parameter (see ingest.Param).
 type Param struct {
 	Name  string `parquet:"name,optional,dict"`
-	Value string `parquet:"value,optional,dict"`
+	Value string `parquet:"value,optional"`
 }
 
 // ManifestEntry records one ingested object so that it is never counted twice.
