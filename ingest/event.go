@@ -25,6 +25,10 @@ type Event struct {
 	// Params are the identifying request parameters, in document order,
 	// selected by the rule in params.go.
 	Params []Param
+
+	// msgBuf holds FillRow's normalised errorMessage, so that the row can
+	// alias it like the event's other strings without an allocation.
+	msgBuf []byte
 }
 
 // Identity is the subset of userIdentity that attribution needs.

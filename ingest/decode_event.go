@@ -1,0 +1,470 @@
+package ingest
+
+// The event parser: reads one JSON object as a CloudTrail event, keeping only
+// the fields Event holds and skipping everything else without building it.
+// Keys are matched exactly (case-sensitive); when a key repeats, the last
+// occurrence wins, as it does for encoding/json into a map.
+
+// maxResources bounds the resources[] entries kept per event: a key field of
+// the usage row must stay small whatever one event logs.
+const maxResources = 256
+
+// slot is one event being parsed together with what the required-field
+// checks need to know about it.
+type slot struct {
+	ev Event
+
+	eventTime    string
+	hasEventTime bool // the last "eventTime" was a string
+	atTimestamp  string
+	hasAtTime    bool // the last "@timestamp" was a string
+	hasIdentity  bool // the last "userIdentity" was an object
+	shape        bool // the object has at least one CloudTrail event key
+	idProvider   string
+	fedProvider  string
+}
+
+func (sl *slot) reset() {
+	ev := &sl.ev
+	res, par, msg := ev.Resources[:0], ev.Params[:0], ev.msgBuf
+	*sl = slot{}
+	ev.Resources, ev.Params, ev.msgBuf = res, par, msg
+}
+
+// itemKind is what a top-level object turned out to be.
+type itemKind uint8
+
+const (
+	itemEvent     itemKind = iota
+	itemContainer          // {"Records":[...]} or {"Events":[...]}: s.i is at the '['
+	itemDigest             // a CloudTrail digest file
+)
+
+// wrapper records, for an item parsed at level 0, the wrappers it carried.
+type wrapper struct {
+	kind      itemKind
+	container string // "Records" or "Events"
+	digestKey string
+	// EventBridge: {"detail-type": …, "detail": {event}}
+	hasDetail, hasDetailType bool
+	// LookupEvents: {"CloudTrailEvent": "<event as a JSON string>"}
+	hasCTE  bool
+	cteErr  SkipReason // why the embedded event is unusable, "" if usable
+	cteOK   bool
+	keyAt   int // offset of the container or digest key, for messages
+	detailI int
+}
+
+// parser bundles the scanner with the state of one item.
+type parser struct {
+	s    scanner
+	sub  scanner // parses the JSON held in a CloudTrailEvent string
+	pc   paramClassifier
+	path []byte
+
+	main, inner, detail slot
+	w                   wrapper
+	inBuf               []byte
+}
+
+// parseItem parses the object at p.s.i as a level-0 item. first enables
+// recognising log-file containers and digest files.
+func (p *parser) parseItem(first bool) bool {
+	p.w = wrapper{}
+	return p.parseEvent(&p.s, &p.main, true, first)
+}
+
+// parseEvent parses the object at s.i into sl.
+func (p *parser) parseEvent(s *scanner, sl *slot, level0, first bool) bool {
+	sl.reset()
+	b := s.b
+	i := s.ws(s.i + 1)
+	if b[i] == '}' {
+		s.i = i + 1
+		return true
+	}
+	ev := &sl.ev
+	for {
+		if b[i] != '"' {
+			return s.fail(i, "looking for beginning of object key string")
+		}
+		s.i = i
+		keyAt := i
+		key, ok := s.readString()
+		if !ok {
+			return false
+		}
+		i = s.ws(s.i)
+		if b[i] != ':' {
+			return s.fail(i, "after object key")
+		}
+		i = s.ws(i + 1)
+		s.i = i
+		switch key {
+		case "eventVersion", "eventID":
+			sl.shape = true
+			ok = s.skipValue()
+		case "userIdentity":
+			sl.shape = true
+			ok = p.parseIdentity(s, sl)
+		case "eventTime":
+			sl.shape = true
+			sl.eventTime, sl.hasEventTime, ok = s.stringField()
+		case "@timestamp":
+			sl.atTimestamp, sl.hasAtTime, ok = s.stringField()
+		case "eventSource":
+			sl.shape = true
+			ev.Source, _, ok = s.stringField()
+		case "eventName":
+			sl.shape = true
+			ev.Name, _, ok = s.stringField()
+		case "awsRegion":
+			ev.Region, _, ok = s.stringField()
+		case "recipientAccountId":
+			ev.Recipient, _, ok = s.stringField()
+		case "eventType":
+			ev.Type, _, ok = s.stringField()
+		case "eventCategory":
+			ev.Category, _, ok = s.stringField()
+		case "errorCode":
+			ev.ErrorCode, _, ok = s.stringField()
+		case "errorMessage":
+			ev.ErrorMessage, _, ok = s.stringField()
+		case "sharedEventID":
+			ev.SharedEventID, _, ok = s.stringField()
+		case "readOnly":
+			ev.ReadOnly, ok = s.readOnlyField()
+		case "resources":
+			ok = s.parseResources(ev)
+		case "requestParameters":
+			ok = p.parseParams(s, ev)
+		default:
+			switch {
+			case level0 && key == "CloudTrailEvent":
+				ok = p.parseEmbedded(s)
+			case level0 && key == "detail":
+				if b[i] == '{' {
+					p.w.hasDetail = true
+					p.w.detailI = i
+					ok = p.parseEvent(s, &p.detail, false, false)
+				} else {
+					p.w.hasDetail = false
+					ok = s.skipValue()
+				}
+			case level0 && key == "detail-type":
+				p.w.hasDetailType = b[i] == '"'
+				ok = s.skipValue()
+			case first && (key == "Records" || key == "Events") && b[i] == '[':
+				p.w.kind = itemContainer
+				p.w.container = key
+				return true
+			case first && isDigestKey(key):
+				p.w.kind = itemDigest
+				p.w.digestKey = key
+				p.w.keyAt = keyAt
+				return true
+			default:
+				ok = s.skipValue()
+			}
+		}
+		if !ok {
+			return false
+		}
+		i = s.ws(s.i)
+		switch b[i] {
+		case ',':
+			i = s.ws(i + 1)
+		case '}':
+			s.i = i + 1
+			return true
+		default:
+			return s.fail(i, "after object key:value pair")
+		}
+	}
+}
+
+// isDigestKey reports a top-level key that only CloudTrail digest files have.
+func isDigestKey(k string) bool {
+	return len(k) > 6 && k[:6] == "digest" || len(k) > 14 && k[:14] == "previousDigest"
+}
+
+// stringField reads a string value; any other value is skipped and reads as
+// absent.
+func (s *scanner) stringField() (string, bool, bool) {
+	if s.b[s.i] == '"' {
+		v, ok := s.readString()
+		return v, true, ok
+	}
+	return "", false, s.skipValue()
+}
+
+// readOnlyField reads readOnly, logged as a boolean (or, by some exporters,
+// the string "true"/"false").
+func (s *scanner) readOnlyField() (string, bool) {
+	b := s.b
+	i := s.i
+	switch {
+	case b[i] == 't' && b[i+1] == 'r' && b[i+2] == 'u' && b[i+3] == 'e':
+		s.i = i + 4
+		return "true", true
+	case b[i] == 'f' && b[i+1] == 'a' && b[i+2] == 'l' && b[i+3] == 's' && b[i+4] == 'e':
+		s.i = i + 5
+		return "false", true
+	case b[i] == '"':
+		v, ok := s.readString()
+		if v != "true" && v != "false" {
+			v = ""
+		}
+		return v, ok
+	}
+	return "", s.skipValue()
+}
+
+// parseIdentity reads userIdentity.
+func (p *parser) parseIdentity(s *scanner, sl *slot) bool {
+	id := &sl.ev.Identity
+	*id = Identity{}
+	sl.idProvider, sl.fedProvider = "", ""
+	b := s.b
+	if b[s.i] != '{' {
+		sl.hasIdentity = false
+		return s.skipValue()
+	}
+	sl.hasIdentity = true
+	return s.object(func(key string) bool {
+		var ok bool
+		switch key {
+		case "type":
+			id.Type, _, ok = s.stringField()
+		case "arn":
+			id.ARN, _, ok = s.stringField()
+		case "accountId":
+			id.AccountID, _, ok = s.stringField()
+		case "principalId":
+			id.PrincipalID, _, ok = s.stringField()
+		case "userName":
+			id.UserName, _, ok = s.stringField()
+		case "invokedBy":
+			id.InvokedBy, _, ok = s.stringField()
+		case "identityProvider":
+			sl.idProvider, _, ok = s.stringField()
+		case "sessionContext":
+			id.Issuer = SessionIssuer{}
+			sl.fedProvider = ""
+			ok = s.objectOrSkip(func(key string) bool {
+				switch key {
+				case "sessionIssuer":
+					id.Issuer = SessionIssuer{}
+					return s.objectOrSkip(func(key string) bool {
+						var ok bool
+						switch key {
+						case "type":
+							id.Issuer.Type, _, ok = s.stringField()
+						case "arn":
+							id.Issuer.ARN, _, ok = s.stringField()
+						case "accountId":
+							id.Issuer.AccountID, _, ok = s.stringField()
+						case "principalId":
+							id.Issuer.PrincipalID, _, ok = s.stringField()
+						case "userName":
+							id.Issuer.UserName, _, ok = s.stringField()
+						default:
+							ok = s.skipValue()
+						}
+						return ok
+					})
+				case "webIdFederationData":
+					sl.fedProvider = ""
+					return s.objectOrSkip(func(key string) bool {
+						if key == "federatedProvider" {
+							var ok bool
+							sl.fedProvider, _, ok = s.stringField()
+							return ok
+						}
+						return s.skipValue()
+					})
+				}
+				return s.skipValue()
+			})
+		case "onBehalfOf":
+			id.OnBehalfOfUserID, id.OnBehalfOfStoreARN = "", ""
+			ok = s.objectOrSkip(func(key string) bool {
+				var ok bool
+				switch key {
+				case "userId":
+					id.OnBehalfOfUserID, _, ok = s.stringField()
+				case "identityStoreArn":
+					id.OnBehalfOfStoreARN, _, ok = s.stringField()
+				default:
+					ok = s.skipValue()
+				}
+				return ok
+			})
+		default:
+			ok = s.skipValue()
+		}
+		return ok
+	})
+}
+
+// object walks the object at s.i, calling member with s.i at each value; the
+// callback must consume the value.
+func (s *scanner) object(member func(key string) bool) bool {
+	b := s.b
+	i := s.ws(s.i + 1)
+	if b[i] == '}' {
+		s.i = i + 1
+		return true
+	}
+	for {
+		if b[i] != '"' {
+			return s.fail(i, "looking for beginning of object key string")
+		}
+		s.i = i
+		key, ok := s.readString()
+		if !ok {
+			return false
+		}
+		i = s.ws(s.i)
+		if b[i] != ':' {
+			return s.fail(i, "after object key")
+		}
+		s.i = s.ws(i + 1)
+		if !member(key) {
+			return false
+		}
+		i = s.ws(s.i)
+		switch b[i] {
+		case ',':
+			i = s.ws(i + 1)
+		case '}':
+			s.i = i + 1
+			return true
+		default:
+			return s.fail(i, "after object key:value pair")
+		}
+	}
+}
+
+// objectOrSkip walks the value at s.i if it is an object, else skips it.
+func (s *scanner) objectOrSkip(member func(key string) bool) bool {
+	if s.b[s.i] != '{' {
+		return s.skipValue()
+	}
+	return s.object(member)
+}
+
+// array walks the array at s.i (s.b[s.i] == '['), calling elem with s.i at
+// each element; elem must consume it.
+func (s *scanner) array(elem func() bool) bool {
+	b := s.b
+	i := s.ws(s.i + 1)
+	if b[i] == ']' {
+		s.i = i + 1
+		return true
+	}
+	for {
+		s.i = i
+		if !elem() {
+			return false
+		}
+		i = s.ws(s.i)
+		switch b[i] {
+		case ',':
+			i = s.ws(i + 1)
+		case ']':
+			s.i = i + 1
+			return true
+		default:
+			return s.fail(i, "after array element")
+		}
+	}
+}
+
+// parseResources reads resources[]: entries that are objects with at least
+// one of ARN, accountId, type. An entry that logs ARNPrefix instead of ARN
+// (S3 object-level events over many keys) keeps it as ARN with a trailing
+// "*", which is what the prefix means.
+func (s *scanner) parseResources(ev *Event) bool {
+	ev.Resources = ev.Resources[:0]
+	if s.b[s.i] != '[' {
+		return s.skipValue()
+	}
+	return s.array(func() bool {
+		if s.b[s.i] != '{' || len(ev.Resources) >= maxResources {
+			return s.skipValue()
+		}
+		var r Resource
+		var prefix string
+		ok := s.object(func(key string) bool {
+			var ok bool
+			switch key {
+			case "ARN":
+				r.ARN, _, ok = s.stringField()
+			case "ARNPrefix":
+				prefix, _, ok = s.stringField()
+			case "accountId":
+				r.AccountID, _, ok = s.stringField()
+			case "type":
+				r.Type, _, ok = s.stringField()
+			default:
+				ok = s.skipValue()
+			}
+			return ok
+		})
+		if !ok {
+			return false
+		}
+		if r.ARN == "" && prefix != "" {
+			r.ARN = s.arenaConcat(prefix, "*")
+		}
+		if r.ARN != "" || r.AccountID != "" || r.Type != "" {
+			ev.Resources = append(ev.Resources, r)
+		}
+		return true
+	})
+}
+
+// arenaConcat returns a+b stored in the arena.
+func (s *scanner) arenaConcat(a, b string) string {
+	off := len(s.arena)
+	s.arena = append(s.arena, a...)
+	s.arena = append(s.arena, b...)
+	return aliasString(s.arena, off, len(s.arena))
+}
+
+// parseEmbedded reads a CloudTrailEvent value: the event as a JSON string,
+// as LookupEvents returns it.
+func (p *parser) parseEmbedded(s *scanner) bool {
+	if s.b[s.i] != '"' {
+		p.w.hasCTE = false
+		return s.skipValue()
+	}
+	v, ok := s.readString()
+	if !ok {
+		return false
+	}
+	p.w.hasCTE = true
+	p.w.cteOK = false
+	p.w.cteErr = ""
+	// Copy into a padded buffer of its own: the sub-scanner's strings alias it.
+	p.inBuf = append(append(p.inBuf[:0], v...), make([]byte, scanPad)...)
+	sub := &p.sub
+	sub.reset(p.inBuf, len(v), 0, true)
+	sub.i = sub.ws(0)
+	if p.inBuf[sub.i] != '{' {
+		// A JSON string, number, array … is valid JSON but not an event.
+		if sub.skipValue() && sub.ws(sub.i) == sub.n {
+			p.w.cteErr = SkipNotAnObject
+		} else {
+			p.w.cteErr = SkipInvalidEmbedded
+		}
+		return true
+	}
+	if !p.parseEvent(sub, &p.inner, false, false) || sub.ws(sub.i) != sub.n {
+		p.w.cteErr = SkipInvalidEmbedded
+		return true
+	}
+	p.w.cteOK = true
+	return true
+}

@@ -1,0 +1,248 @@
+package ingest
+
+import "strings"
+
+// The request-parameter rule.
+//
+// ingest keeps from requestParameters only scalar identifiers, chosen by one
+// generic rule that knows no service:
+//
+//   - Walk requestParameters in document order. A parameter's name is the
+//     path of object keys from requestParameters down to the value, joined
+//     with ".", array positions omitted ("bucketName",
+//     "iamInstanceProfile.arn", "instancesSet.items.instanceId").
+//   - Paths have at most 6 keys and values sit at most 16 containers
+//     (objects or arrays) deep; anything deeper is ignored.
+//   - Keys are compared lower-cased with everything but letters and digits
+//     removed ("x-amz-copy-source" → "xamzcopysource").
+//   - A key that contains a deny word is never kept, and nothing under it is
+//     looked at: password, passwd, passphrase, secret
+//     (except secretid, secretids, secretarn, secretarns, secretname,
+//     secretnames), token, credential, signature, private, plaintext,
+//     ciphertext, session, nonce, requestid, idempotency, apikey, accesskey,
+//     authkey, presharedkey, customerkey, externalid, uploadid.
+//   - A string value, or a string inside an array, is kept when its key ends
+//     with an identifier suffix: name, names, id, ids,
+//     arn, arns, url, urls, uri, uris, key, keys, bucket, buckets, alias,
+//     aliases, role, roles, identifier, identifiers, source, path, paths,
+//     cluster, clusters, prefix, workgroup.
+//   - and the value is 1 to 1,024 bytes, holds no line break, is not a
+//     serialized document (starts with '{' or '['), is not an AWS access key
+//     id (AKIA…/ASIA…), is not a URL carrying a signature, credential or
+//     security token in its query, and is not CloudTrail's
+//     HIDDEN_DUE_TO_SECURITY_REASONS placeholder.
+//   - Numbers, booleans and nulls are never kept.
+//   - At most 64 parameters per event, the first in document order.
+//
+// The deny words cover credentials and bodies, and the values that change
+// with every request (pagination and idempotency tokens, request, session
+// and upload ids), which would make the store grow with events rather than
+// with what was touched. Timestamps are never under an identifier suffix.
+
+const (
+	maxParams          = 64
+	maxParamKeys       = 6
+	maxParamContainers = 16
+	maxParamValue      = 1024
+	maxParamKeyLen     = 128
+)
+
+// Key classes.
+const (
+	keyPlain uint8 = iota // descend into containers, keep no string directly under it
+	keyKeep               // keep string values directly under it (or in arrays under it)
+	keyDeny               // ignore the value entirely
+)
+
+var denyWords = []string{
+	"password", "passwd", "passphrase", "token", "credential", "signature",
+	"private", "plaintext", "ciphertext", "session", "nonce", "requestid",
+	"idempotency", "apikey", "accesskey", "authkey", "presharedkey",
+	"customerkey", "externalid", "uploadid",
+}
+
+// secretIdentifiers are the forms of "secret" that name a secret rather than
+// hold one.
+var secretIdentifiers = []string{"secretids", "secretid", "secretarns", "secretarn", "secretnames", "secretname"}
+
+var keepSuffixes = []string{
+	"name", "names", "id", "ids", "arn", "arns", "url", "urls", "uri", "uris",
+	"key", "keys", "bucket", "buckets", "alias", "aliases", "role", "roles",
+	"identifier", "identifiers", "source", "path", "paths", "cluster",
+	"clusters", "prefix", "workgroup",
+}
+
+// classifyParamKey applies the key part of the rule.
+func classifyParamKey(key string) uint8 {
+	if len(key) > maxParamKeyLen {
+		return keyDeny
+	}
+	var buf [maxParamKeyLen]byte
+	lk := buf[:0]
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		switch {
+		case 'A' <= c && c <= 'Z':
+			lk = append(lk, c+'a'-'A')
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+			lk = append(lk, c)
+		}
+	}
+	k := string(lk) // does not escape: the compiler keeps it on the stack
+	for _, w := range denyWords {
+		if strings.Contains(k, w) {
+			return keyDeny
+		}
+	}
+	for rest := k; ; {
+		i := strings.Index(rest, "secret")
+		if i < 0 {
+			break
+		}
+		after := rest[i:]
+		ok := false
+		for _, f := range secretIdentifiers {
+			if strings.HasPrefix(after, f) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return keyDeny
+		}
+		rest = rest[i+len("secret"):]
+	}
+	for _, suf := range keepSuffixes {
+		if strings.HasSuffix(k, suf) {
+			return keyKeep
+		}
+	}
+	return keyPlain
+}
+
+// keepParamValue applies the value part of the rule.
+func keepParamValue(v string) bool {
+	if len(v) == 0 || len(v) > maxParamValue {
+		return false
+	}
+	if v[0] == '{' || v[0] == '[' {
+		return false
+	}
+	if strings.ContainsAny(v, "\n\r") {
+		return false
+	}
+	if isAccessKeyID(v) || v == "HIDDEN_DUE_TO_SECURITY_REASONS" {
+		return false
+	}
+	if q := strings.IndexByte(v, '?'); q >= 0 && signedQuery(v[q:]) {
+		return false
+	}
+	return true
+}
+
+// isAccessKeyID reports an AWS access key id: AKIA (long-term) or ASIA
+// (temporary) and 16 upper-case letters or digits.
+func isAccessKeyID(v string) bool {
+	if len(v) != 20 || (v[:4] != "AKIA" && v[:4] != "ASIA") {
+		return false
+	}
+	for i := 4; i < 20; i++ {
+		c := v[i]
+		if !('A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// signedQuery reports a URL query that carries a signature, credential or
+// security token (presigned URLs).
+func signedQuery(q string) bool {
+	q = strings.ToLower(q)
+	return strings.Contains(q, "signature=") || strings.Contains(q, "credential=") ||
+		strings.Contains(q, "security-token=") || strings.Contains(q, "securitytoken=")
+}
+
+// paramClassifier caches key classes: the keys of requestParameters come
+// from a small vocabulary, and classifying one costs a dozen substring
+// searches.
+type paramClassifier struct {
+	cache map[string]uint8
+}
+
+const maxClassCache = 8192
+
+func (pc *paramClassifier) class(key string) uint8 {
+	if c, ok := pc.cache[key]; ok {
+		return c
+	}
+	c := classifyParamKey(key)
+	if pc.cache == nil {
+		pc.cache = make(map[string]uint8, 256)
+	}
+	if len(pc.cache) < maxClassCache {
+		pc.cache[strings.Clone(key)] = c
+	}
+	return c
+}
+
+// parseParams reads requestParameters at s.i into ev.Params.
+func (p *parser) parseParams(s *scanner, ev *Event) bool {
+	ev.Params = ev.Params[:0]
+	if s.b[s.i] != '{' {
+		return s.skipValue()
+	}
+	p.path = p.path[:0]
+	return p.paramObject(s, ev, 1, 1)
+}
+
+// paramObject walks an object whose keys are the keys-th key of their path,
+// inside containers containers.
+func (p *parser) paramObject(s *scanner, ev *Event, keys, containers int) bool {
+	return s.object(func(key string) bool {
+		return p.paramValue(s, ev, key, keys, containers)
+	})
+}
+
+// paramValue handles the value at s.i under key.
+func (p *parser) paramValue(s *scanner, ev *Event, key string, keys, containers int) bool {
+	switch s.b[s.i] {
+	case '"':
+		if len(ev.Params) >= maxParams || p.pc.class(key) != keyKeep {
+			return s.skipValue()
+		}
+		v, ok := s.readString()
+		if ok && keepParamValue(v) {
+			ev.Params = append(ev.Params, Param{Name: p.paramName(s, key), Value: v})
+		}
+		return ok
+	case '{':
+		if keys >= maxParamKeys || containers >= maxParamContainers || p.pc.class(key) == keyDeny {
+			return s.skipValue()
+		}
+		n := len(p.path)
+		p.path = append(append(p.path, key...), '.')
+		ok := p.paramObject(s, ev, keys+1, containers+1)
+		p.path = p.path[:n]
+		return ok
+	case '[':
+		if containers >= maxParamContainers || p.pc.class(key) == keyDeny {
+			return s.skipValue()
+		}
+		return s.array(func() bool {
+			return p.paramValue(s, ev, key, keys, containers+1)
+		})
+	}
+	return s.skipValue()
+}
+
+// paramName is the path to key: key itself at the top level, else a copy in
+// the arena.
+func (p *parser) paramName(s *scanner, key string) string {
+	if len(p.path) == 0 {
+		return key
+	}
+	off := len(s.arena)
+	s.arena = append(append(s.arena, p.path...), key...)
+	return aliasString(s.arena, off, len(s.arena))
+}
