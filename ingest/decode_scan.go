@@ -41,7 +41,7 @@ const (
 func quoteOrEscape(x uint64) uint64 {
 	q := x ^ (lsb * '"')
 	e := x ^ (lsb * '\\')
-	return ((q - lsb) &^ q | (e - lsb) &^ e | (x - lsb*0x20) &^ x) & msb
+	return ((q-lsb)&^q | (e-lsb)&^e | (x-lsb*0x20)&^x) & msb
 }
 
 // scanner parses JSON in a window [0, n) of b (len(b) == n+scanPad).
