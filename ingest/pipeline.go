@@ -220,10 +220,7 @@ func (p *pipeline) aggregate(ctx context.Context) error {
 	for d := range p.done {
 		table.Merge(d.rows)
 		d.rows.Reset()
-		select {
-		case p.scratch <- d.rows:
-		default:
-		}
+		p.recycle(d.rows)
 		entries = append(entries, d.entry)
 
 		p.mu.Lock()
@@ -256,6 +253,15 @@ func (p *pipeline) aggregate(ctx context.Context) error {
 		return nil
 	}
 	return commit()
+}
+
+// recycle keeps an emptied per-file table for the next file, if the pool
+// has room.
+func (p *pipeline) recycle(t *store.Table) {
+	select {
+	case p.scratch <- t:
+	default:
+	}
 }
 
 // object implements walkVisitor: it queues objects to read and counts the
@@ -379,13 +385,12 @@ func (p *pipeline) read(ctx context.Context, j job) error {
 			return ctx.Err()
 		}
 		var transient *transientError
-		if !errors.As(err, &transient) {
+		if !errors.As(err, &transient) || attempt >= retry.Attempts {
+			p.recycle(rows)
+			if transient != nil {
+				err = &FileError{Reason: ReasonReadFailed, Err: fmt.Errorf("%d attempts: %w", attempt, transient.err)}
+			}
 			p.skipFile(o.URI, err)
-			return nil
-		}
-		if attempt >= retry.Attempts {
-			p.skipFile(o.URI, &FileError{Reason: ReasonReadFailed,
-				Err: fmt.Errorf("%d attempts: %w", attempt, transient.err)})
 			return nil
 		}
 		if err := sleep(ctx, retry.wait(attempt)); err != nil {
