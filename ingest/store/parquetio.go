@@ -16,12 +16,16 @@ import (
 // A store written by a newer version is refused rather than misread.
 const SchemaVersion = 1
 
+// Rows per row group. A row group is the unit DuckDB reads in parallel
+// and skips by its statistics, and the unit parquet-go buffers while
+// writing: 64Ki rows keep the write buffer near 20 MB. Tests lower them to
+// read across many row groups.
+var (
+	usageRowGroupRows    int64 = 64 << 10
+	manifestRowGroupRows int64 = 128 << 10
+)
+
 const (
-	// Rows per row group. A row group is the unit DuckDB reads in parallel
-	// and skips by its statistics, and the unit parquet-go buffers while
-	// writing: 64Ki rows keep the write buffer near 20 MB.
-	usageRowGroupRows    = 64 << 10
-	manifestRowGroupRows = 128 << 10
 	// Rows decoded per read call.
 	readBatchRows = 256
 	// Rows buffered before each write call.
