@@ -153,6 +153,27 @@ func syncDir(dir string) error {
 	return nil
 }
 
+// makeStoreDir creates dir if needed and makes its creation durable, so
+// that a store committed right after does not vanish with its directory
+// entry in a crash.
+func makeStoreDir(dir string) error {
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	d, err := os.Open(filepath.Dir(filepath.Clean(dir)))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
+		return fmt.Errorf("sync %s: %w", d.Name(), err)
+	}
+	return nil
+}
+
 // copyInto copies a data file of another store into dir under the same
 // name, atomically. Names are content hashes, so an existing file of that
 // name already holds these bytes, and a copy whose hash does not match its

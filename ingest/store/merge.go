@@ -54,7 +54,7 @@ func Merge(ctx context.Context, dst string, srcs ...string) error {
 		infos = append(infos, fi)
 		inputs = append(inputs, input{dir: dir, st: st})
 	}
-	if err := os.MkdirAll(dst, 0o755); err != nil {
+	if err := makeStoreDir(dst); err != nil {
 		return fmt.Errorf("merge usage stores: %w", err)
 	}
 	if fi, err := os.Stat(dst); err == nil {

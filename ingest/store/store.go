@@ -69,7 +69,7 @@ type manifestFile struct {
 // other files but no store is refused, so that a mistyped path never turns
 // into a store.
 func Open(ctx context.Context, dir string) (*Store, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := makeStoreDir(dir); err != nil {
 		return nil, fmt.Errorf("open usage store: %w", err)
 	}
 	st, err := readState(dir)
@@ -421,7 +421,7 @@ func cmpEntry(a, b *ManifestEntry) int {
 // because its events would be counted twice. Commits from several
 // processes are serialized by a lock file.
 func (s *Store) Commit(ctx context.Context, t *Table, added []ManifestEntry) error {
-	if err := os.MkdirAll(s.dir, 0o755); err != nil {
+	if err := makeStoreDir(s.dir); err != nil {
 		return fmt.Errorf("commit usage store: %w", err)
 	}
 	unlock, err := lockDir(ctx, s.dir)
