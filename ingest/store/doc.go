@@ -84,8 +84,11 @@
 // first and last day, rows, sum of counts and size.
 //
 // Parquet files are written with parquet-go, zstd-compressed, 64Ki rows per
-// row group (128Ki for the manifest), dictionary-encoded where values
-// repeat, with min/max statistics that let readers skip row groups by day.
+// row group (128Ki for the manifest), dictionary-encoded for the columns
+// whose values repeat (principals, events, regions, codes) and plain for
+// resource ARNs, parameter values and error messages, which zstd compresses
+// better than a dictionary would, with min/max statistics that let readers
+// skip row groups by day.
 // Columns (snake_case, empty strings written as NULL):
 //
 //	day DATE (int32 days since 1970-01-01)
