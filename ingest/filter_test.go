@@ -119,8 +119,8 @@ func TestFilterObject(t *testing.T) {
 		{"named within the margin", day + "111122223333_CloudTrail_us-east-1_20240601T1105Z_x.json.gz", objectRead, ""},
 		{"named after since", day + "111122223333_CloudTrail_us-east-1_20240601T1410Z_x.json.gz", objectRead, ""},
 		{"no time in the name", day + "export.json", objectRead, ""},
-		{"digest by layout", "AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2024/06/01/d.json.gz", objectSkip, ReasonDigestByLayout},
-		{"insight by layout", "AWSLogs/111122223333/CloudTrail-Insight/us-east-1/2024/06/01/i.json.gz", objectSkip, ReasonInsightByLayout},
+		{"digest by layout", "AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2024/06/01/d.json.gz", objectSkip, SkipDigest},
+		{"insight by layout", "AWSLogs/111122223333/CloudTrail-Insight/us-east-1/2024/06/01/i.json.gz", objectSkip, SkipInsights},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -115,11 +115,11 @@ func (p Position) skipReason() SkipReason {
 	case p.Service == "" || p.Service == "CloudTrail":
 		return ""
 	case p.Service == "CloudTrail-Digest":
-		return ReasonDigestByLayout
+		return SkipDigest
 	case p.Service == "CloudTrail-Insight":
-		return ReasonInsightByLayout
+		return SkipInsights
 	default:
-		return ReasonOtherService
+		return SkipOtherServicePrefix
 	}
 }
 

@@ -61,7 +61,7 @@ func TestWalkPrunesByLayout(t *testing.T) {
 	logs := filepath.Join(repoRoot(t), "testdata", "logs")
 	day := func(s string) time.Time { return mustTime(t, s+"T00:00:00Z") }
 	discovery := []string{"", "AWSLogs/", acctMain, acctMain + "CloudTrail/", acctGov, acctGov + "CloudTrail/", org, acctProd, acctProd + "CloudTrail/"}
-	layoutSkips := map[string]SkipReason{acctMain + "CloudTrail-Digest/": ReasonDigestByLayout, acctMain + "CloudTrail-Insight/": ReasonInsightByLayout}
+	layoutSkips := map[string]SkipReason{acctMain + "CloudTrail-Digest/": SkipDigest, acctMain + "CloudTrail-Insight/": SkipInsights}
 	tests := []struct {
 		name        string
 		path        string
@@ -148,7 +148,7 @@ func TestWalkPrunesByLayout(t *testing.T) {
 			wantListDir: []string{acctMain + "CloudTrail-Digest/", acctMain + "CloudTrail-Digest/us-east-1/", acctMain + "CloudTrail-Digest/us-east-1/2024/",
 				acctMain + "CloudTrail-Digest/us-east-1/2024/06/", acctMain + "CloudTrail-Digest/us-east-1/2024/06/01/"},
 			wantSkipped: map[string]SkipReason{
-				acctMain + "CloudTrail-Digest/us-east-1/2024/06/01/111122223333_CloudTrail-Digest_us-east-1_management-trail_us-east-1_20240601T010000Z.json.gz": ReasonDigestByLayout,
+				acctMain + "CloudTrail-Digest/us-east-1/2024/06/01/111122223333_CloudTrail-Digest_us-east-1_management-trail_us-east-1_20240601T010000Z.json.gz": SkipDigest,
 			},
 		},
 		{

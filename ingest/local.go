@@ -216,9 +216,9 @@ func (t *LocalTree) Open(ctx context.Context, o Object) (io.ReadCloser, error) {
 func localOpenError(o Object, err error) error {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return &FileError{Reason: ReasonObjectVanished, Err: fmt.Errorf("open %s: %w", o.URI, err)}
+		return &FileError{Reason: SkipObjectVanished, Err: fmt.Errorf("open %s: %w", o.URI, err)}
 	case errors.Is(err, fs.ErrPermission):
-		return &FileError{Reason: ReasonAccessDenied, Err: fmt.Errorf("open %s: %w", o.URI, err)}
+		return &FileError{Reason: SkipAccessDenied, Err: fmt.Errorf("open %s: %w", o.URI, err)}
 	}
 	return fmt.Errorf("open %s: %w", o.URI, err)
 }

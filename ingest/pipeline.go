@@ -308,7 +308,7 @@ func (p *pipeline) prefix(tree Tree, prefix string, reason SkipReason) {
 func (p *pipeline) skipFile(uri string, err error) {
 	var fe *FileError
 	if !errors.As(err, &fe) {
-		fe = &FileError{Reason: ReasonReadFailed, Err: err}
+		fe = &FileError{Reason: SkipReadError, Err: err}
 		err = fe
 	}
 	p.mu.Lock()
@@ -388,7 +388,7 @@ func (p *pipeline) read(ctx context.Context, j job) error {
 		if !errors.As(err, &transient) || attempt >= retry.Attempts {
 			p.recycle(rows)
 			if transient != nil {
-				err = &FileError{Reason: ReasonReadFailed, Err: fmt.Errorf("%d attempts: %w", attempt, transient.err)}
+				err = &FileError{Reason: SkipReadError, Err: fmt.Errorf("%d attempts: %w", attempt, transient.err)}
 			}
 			p.skipFile(o.URI, err)
 			return nil

@@ -63,28 +63,23 @@ type Source struct {
 	Display string
 }
 
-// Reasons for skipping a file that the sources and the pipeline decide
-// (the decoder has its own, for what it finds in the content).
+// Reasons for skipping a file that the sources and the pipeline decide;
+// the decoder's (decode.go) cover what the content shows. Files under
+// CloudTrail-Digest/ and CloudTrail-Insight/ are skipped by layout with the
+// decoder's SkipDigest and SkipInsights, and a read that keeps failing
+// after every retry with its SkipReadError: the same things, found sooner
+// or later.
 const (
-	// ReasonObjectVanished: listed, then gone when read (S3 NoSuchKey, a
+	// SkipObjectVanished: listed, then gone when read (S3 NoSuchKey, a
 	// deleted local file).
-	ReasonObjectVanished SkipReason = "object_vanished"
-	// ReasonObjectChanged: its ETag changed between list and read; the next
+	SkipObjectVanished SkipReason = "object_vanished"
+	// SkipObjectChanged: its ETag changed between list and read; the next
 	// run reads the new version.
-	ReasonObjectChanged SkipReason = "object_changed"
-	// ReasonAccessDenied: the credentials may list but not read it
+	SkipObjectChanged SkipReason = "object_changed"
+	// SkipAccessDenied: the credentials may list but not read it
 	// (s3:GetObject, or kms:Decrypt for SSE-KMS trails).
-	ReasonAccessDenied SkipReason = "access_denied"
-	// ReasonReadFailed: reading kept failing (connection resets, truncated
-	// transfers, throttling) after every retry. Same name as the decoder's
-	// reason for a failed reader: the same thing, seen after the retries.
-	ReasonReadFailed SkipReason = "read_error"
-	// ReasonDigestByLayout and ReasonInsightByLayout: the key lies under
-	// CloudTrail-Digest/ or CloudTrail-Insight/, which hold no API events.
-	// Same names as the decoder's reasons for such files found by content.
-	ReasonDigestByLayout  SkipReason = "digest_file"
-	ReasonInsightByLayout SkipReason = "insights_file"
-	// ReasonOtherService: a prefix under AWSLogs/<account>/ that another
+	SkipAccessDenied SkipReason = "access_denied"
+	// SkipOtherServicePrefix: a prefix under AWSLogs/<account>/ that another
 	// AWS service writes (Config, vpcflowlogs, elasticloadbalancing, …).
-	ReasonOtherService SkipReason = "not_cloudtrail_prefix"
+	SkipOtherServicePrefix SkipReason = "not_cloudtrail_prefix"
 )

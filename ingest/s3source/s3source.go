@@ -229,17 +229,17 @@ func getError(uri string, err error) error {
 	)
 	switch {
 	case errors.As(err, &noKey):
-		return &ingest.FileError{Reason: ingest.ReasonObjectVanished, Err: wrapped}
+		return &ingest.FileError{Reason: ingest.SkipObjectVanished, Err: wrapped}
 	case errors.As(err, &archived):
 		return &ingest.FileError{Reason: "object_archived", Err: fmt.Errorf("%w (restore it from Glacier first)", wrapped)}
 	case errors.As(err, &apiErr):
 		switch apiErr.ErrorCode() {
 		case "NoSuchKey", "NotFound":
-			return &ingest.FileError{Reason: ingest.ReasonObjectVanished, Err: wrapped}
+			return &ingest.FileError{Reason: ingest.SkipObjectVanished, Err: wrapped}
 		case "PreconditionFailed":
-			return &ingest.FileError{Reason: ingest.ReasonObjectChanged, Err: wrapped}
+			return &ingest.FileError{Reason: ingest.SkipObjectChanged, Err: wrapped}
 		case "AccessDenied", "Forbidden", "KMS.AccessDeniedException", "KMS.DisabledException":
-			return &ingest.FileError{Reason: ingest.ReasonAccessDenied,
+			return &ingest.FileError{Reason: ingest.SkipAccessDenied,
 				Err: fmt.Errorf("%w (reading needs s3:GetObject, and kms:Decrypt on the trail's key for SSE-KMS)", wrapped)}
 		}
 	}
@@ -247,11 +247,11 @@ func getError(uri string, err error) error {
 	if errors.As(err, &re) {
 		switch re.HTTPStatusCode() {
 		case http.StatusNotFound:
-			return &ingest.FileError{Reason: ingest.ReasonObjectVanished, Err: wrapped}
+			return &ingest.FileError{Reason: ingest.SkipObjectVanished, Err: wrapped}
 		case http.StatusPreconditionFailed:
-			return &ingest.FileError{Reason: ingest.ReasonObjectChanged, Err: wrapped}
+			return &ingest.FileError{Reason: ingest.SkipObjectChanged, Err: wrapped}
 		case http.StatusForbidden:
-			return &ingest.FileError{Reason: ingest.ReasonAccessDenied, Err: wrapped}
+			return &ingest.FileError{Reason: ingest.SkipAccessDenied, Err: wrapped}
 		}
 	}
 	return wrapped
