@@ -138,6 +138,9 @@ func runIngest(ctx context.Context, o *ingestOptions, args []string, pathStyle *
 	if !o.quiet {
 		sum.WriteText(stderr)
 	}
+	if sum.FilesRead+sum.SkippedFiles()+sum.FilesAlreadyIngested+sum.FilesOutsideWindow == 0 {
+		fmt.Fprintln(stderr, "ingest: no log objects found: check the SOURCE paths and the filters")
+	}
 	if o.json {
 		enc := json.NewEncoder(stdout)
 		if err := enc.Encode(sum); err != nil {

@@ -74,6 +74,7 @@ func TestIngestExitCodes(t *testing.T) {
 	}{
 		{"clean local tree", []string{logs}, exitOK, "", 7},
 		{"clean S3 bucket", []string{"s3://trail", "--endpoint-url", srv.URL}, exitOK, "", 7},
+		{"nothing in range is not an error", []string{logs, "--since", "2030-01-01"}, exitOK, "no log objects found", 0},
 		{"S3 prefix with filters", []string{"s3://trail/AWSLogs/", "--endpoint-url", srv.URL, "--account", "444455556666", "--region", "eu-west-1"}, exitOK, "", 1},
 		{"skipped input", []string{malformed}, exitSkipped, "skip file://", 2},
 		{"skipped input within --max-skipped", []string{malformed, "--max-skipped", "10"}, exitOK, "skip file://", 2},
