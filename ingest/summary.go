@@ -89,8 +89,9 @@ func (s *Summary) WriteText(w io.Writer) {
 	if s.Seconds > 0 {
 		rate = float64(s.EventsRead) / s.Seconds
 	}
-	fmt.Fprintf(w, "ingested %d files, %d events (%s read, %s uncompressed) in %.1fs, %s events/s\n",
-		s.FilesRead, s.EventsRead, formatBytes(s.BytesRead), formatBytes(s.BytesUncompressed), s.Seconds, formatCount(rate))
+	took := time.Duration(s.Seconds * float64(time.Second)).Round(time.Millisecond)
+	fmt.Fprintf(w, "ingested %d files, %d events (%s read, %s uncompressed) in %s, %s events/s\n",
+		s.FilesRead, s.EventsRead, formatBytes(s.BytesRead), formatBytes(s.BytesUncompressed), took, formatCount(rate))
 	fmt.Fprintf(w, "usage store %s: %d rows (%d new)\n", s.UsageStore, s.UsageRows, s.UsageRowsAdded)
 	if s.FilesAlreadyIngested > 0 {
 		fmt.Fprintf(w, "already ingested: %d files (not read again)\n", s.FilesAlreadyIngested)

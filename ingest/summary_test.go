@@ -17,7 +17,7 @@ func TestSummaryText(t *testing.T) {
 	s.EventsSkipped["missing_event_time"] = 2
 	var b strings.Builder
 	s.WriteText(&b)
-	want := `ingested 55 files, 2900 events (3.5 MiB read, 3.5 MiB uncompressed) in 0.5s, 5800 events/s
+	want := `ingested 55 files, 2900 events (3.5 MiB read, 3.5 MiB uncompressed) in 500ms, 5800 events/s
 usage store /tmp/usage: 1266 rows (1266 new)
 already ingested: 3 files (not read again)
 outside the time window: 2 files (by name, not read), 40 events
