@@ -155,11 +155,19 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 		defer p.listing.Store(false)
 		listers := min(max(conc/2, 2), 8)
 		for _, src := range opts.Sources {
-			if err := walkSource(ctx, src, p.filter, listers, p); err != nil {
-				listErr <- fmt.Errorf("list %s: %w", src.Display, err)
-				cancel()
+			err := walkSource(ctx, src, p.filter, listers, p)
+			if err == nil {
+				continue
+			}
+			if ctx.Err() != nil {
+				// Stopped by the failure or interruption that cancelled
+				// ctx, which Run reports.
+				listErr <- nil
 				return
 			}
+			listErr <- fmt.Errorf("list %s: %w", src.Display, err)
+			cancel()
+			return
 		}
 		listErr <- nil
 	}()
