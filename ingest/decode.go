@@ -134,6 +134,12 @@ type decoder struct {
 
 	res FileResult
 	fn  func(*Event) error
+
+	// The structural index of buf from idxOrigin, valid until more() moves
+	// or adds data.
+	idx       []block
+	idxOrigin int
+	idxValid  bool
 }
 
 // recordingReader remembers the error the underlying reader returned, so
@@ -164,6 +170,7 @@ func (d *decoder) decode(r io.Reader, fn func(*Event) error) (FileResult, error)
 	d.res = FileResult{}
 	d.fn = fn
 	d.pos, d.n, d.base, d.lines, d.eof, d.readErr = 0, 0, 0, 0, false, nil
+	d.idxValid = false
 	if d.buf == nil {
 		d.buf = make([]byte, initialBuffer+scanPad)
 	}
@@ -257,6 +264,7 @@ func (d *decoder) more() error {
 	if d.eof {
 		return nil
 	}
+	d.idxValid = false
 	if d.readErr != nil {
 		return d.readErr
 	}
@@ -349,6 +357,9 @@ func (d *decoder) syntaxErr(off int, msg string) error {
 func (d *decoder) scan(parse func(s *scanner) bool) (tooLarge bool, err error) {
 	s := &d.p.s
 	for {
+		if !d.idxValid || d.pos < d.idxOrigin {
+			d.index()
+		}
 		s.reset(d.buf[:d.n+scanPad], d.n, d.pos, d.eof)
 		if parse(s) {
 			d.pos = s.i
@@ -371,6 +382,19 @@ func (d *decoder) scan(parse func(s *scanner) bool) (tooLarge bool, err error) {
 }
 
 func skipScanned(s *scanner) bool { return s.skipValue() }
+
+// index builds the structural index of the window from pos, which is never
+// inside a string.
+func (d *decoder) index() {
+	blocks := (d.n - d.pos + 63) >> 6
+	if cap(d.idx) < blocks {
+		d.idx = make([]block, blocks, max(blocks, (len(d.buf)+63)>>6))
+	}
+	d.idx = d.idx[:blocks]
+	d.p.s.startIndex(d.idx, d.pos)
+	d.idxOrigin = d.pos
+	d.idxValid = true
+}
 
 // skipAny skips the value at pos, however large.
 func (d *decoder) skipAny() (tooLarge bool, err error) {

@@ -1,5 +1,7 @@
 package ingest
 
+import "unsafe"
+
 // The event parser: reads one JSON object as a CloudTrail event, keeping only
 // the fields Event holds and skipping everything else without building it.
 // Keys are matched exactly (case-sensitive); when a key repeats, the last
@@ -65,6 +67,7 @@ type parser struct {
 	main, inner, detail slot
 	w                   wrapper
 	inBuf               []byte
+	inIdx               []block
 }
 
 // parseItem parses the object at p.s.i as a level-0 item. first enables
@@ -88,11 +91,17 @@ func (p *parser) parseEvent(s *scanner, sl *slot, level0, first bool) bool {
 		if b[i] != '"' {
 			return s.fail(i, "looking for beginning of object key string")
 		}
-		s.i = i
 		keyAt := i
-		key, ok := s.readString()
-		if !ok {
-			return false
+		var key string
+		ok := true
+		if e := s.strEnd(i + 1); e >= 0 {
+			key = unsafe.String(unsafe.SliceData(b[i+1:]), e-i-1)
+			s.i = e + 1
+		} else {
+			s.i = i
+			if key, ok = s.readStringIndexed(); !ok {
+				return false
+			}
 		}
 		i = s.ws(s.i)
 		if b[i] != ':' {
@@ -192,7 +201,12 @@ func isDigestKey(k string) bool {
 // absent.
 func (s *scanner) stringField() (string, bool, bool) {
 	if s.b[s.i] == '"' {
-		v, ok := s.readString()
+		p := s.i + 1
+		if e := s.strEnd(p); e >= 0 {
+			s.i = e + 1
+			return unsafe.String(unsafe.SliceData(s.b[p:]), e-p), true, true
+		}
+		v, ok := s.readStringIndexed()
 		return v, true, ok
 	}
 	return "", false, s.skipValue()
@@ -320,10 +334,16 @@ func (s *scanner) object(member func(key string) bool) bool {
 		if b[i] != '"' {
 			return s.fail(i, "looking for beginning of object key string")
 		}
-		s.i = i
-		key, ok := s.readString()
-		if !ok {
-			return false
+		var key string
+		if e := s.strEnd(i + 1); e >= 0 {
+			key = unsafe.String(unsafe.SliceData(b[i+1:]), e-i-1)
+			s.i = e + 1
+		} else {
+			s.i = i
+			var ok bool
+			if key, ok = s.readStringIndexed(); !ok {
+				return false
+			}
 		}
 		i = s.ws(s.i)
 		if b[i] != ':' {
@@ -448,9 +468,15 @@ func (p *parser) parseEmbedded(s *scanner) bool {
 	p.w.cteOK = false
 	p.w.cteErr = ""
 	// Copy into a padded buffer of its own: the sub-scanner's strings alias it.
-	p.inBuf = append(append(p.inBuf[:0], v...), make([]byte, scanPad)...)
+	blocks := (len(v) + 63) >> 6
+	p.inBuf = append(append(p.inBuf[:0], v...), make([]byte, blocks*64-len(v)+scanPad)...)
+	if cap(p.inIdx) < blocks {
+		p.inIdx = make([]block, blocks)
+	}
+	p.inIdx = p.inIdx[:blocks]
 	sub := &p.sub
-	sub.reset(p.inBuf, len(v), 0, true)
+	sub.reset(p.inBuf[:len(v)+scanPad], len(v), 0, true)
+	sub.startIndex(p.inIdx, 0)
 	sub.i = sub.ws(0)
 	if p.inBuf[sub.i] != '{' {
 		// A JSON string, number, array … is valid JSON but not an event.

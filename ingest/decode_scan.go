@@ -11,11 +11,12 @@ import (
 )
 
 // The scanner works on a window of the input that is followed by scanPad
-// zero bytes. The padding lets the string loops read 8 bytes at a time
-// without bounds arithmetic, and makes every loop stop at the end of the data
-// on a NUL, which is never valid where a scanner meets it: a NUL at i == n
-// means "need more input", anywhere else it is a syntax error.
-const scanPad = 16
+// zero bytes. The padding lets the indexer read whole 64-byte blocks and the
+// string loops 8 bytes at a time without bounds arithmetic, and makes every
+// loop stop at the end of the data on a NUL, which is never valid where a
+// scanner meets it: a NUL at i == n means "need more input", anywhere else it
+// is a syntax error.
+const scanPad = 64
 
 // errMore says the window ended inside the value being scanned. The driver
 // reads more input and parses the item again from its start.
@@ -58,6 +59,37 @@ type scanner struct {
 	// arrays alive through those strings, so they stay valid for the item.
 	arena []byte
 	stack []byte // open containers while skipping
+
+	// idx is the structural index of the window from offset o (see
+	// decode_index.go); nil means scan byte by byte. It is built lazily, in
+	// chunks, just ahead of the parser, so that the blocks being read are
+	// still in the first-level cache: idx[:nidx] is built, ist continues it.
+	idx  []block
+	nidx int
+	ist  indexState
+	o    int
+}
+
+// indexChunk is how many blocks are indexed at a time (8 KiB of input).
+const indexChunk = 128
+
+// startIndex prepares an index of blocks blocks from window offset o.
+func (s *scanner) startIndex(idx []block, o int) {
+	s.idx, s.o, s.nidx, s.ist = idx, o, 0, indexState{}
+}
+
+// indexed makes block j of the index available, reporting false when the
+// window has no such block.
+func (s *scanner) indexed(j int) bool {
+	for j >= s.nidx {
+		if s.nidx >= len(s.idx) {
+			return false
+		}
+		end := min(len(s.idx), s.nidx+indexChunk)
+		indexBlocks(s.b[s.o+s.nidx<<6:], s.idx[s.nidx:end], &s.ist)
+		s.nidx = end
+	}
+	return true
 }
 
 func (s *scanner) reset(b []byte, n, i int, eof bool) {
@@ -96,12 +128,12 @@ func quoteChar(c byte) string {
 	return "'" + string(c) + "'"
 }
 
-func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
+func isSpace(c byte) bool { return c <= ' ' && (c == ' ' || c == '\n' || c == '\t' || c == '\r') }
 
 // ws skips whitespace from i.
 func (s *scanner) ws(i int) int {
 	b := s.b
-	for isSpace(b[i]) {
+	for b[i] <= ' ' && isSpace(b[i]) {
 		i++
 	}
 	return i
@@ -120,6 +152,53 @@ func aliasString(b []byte, i, j int) string {
 // UTF-8; otherwise it is decoded into the arena exactly as encoding/json
 // decodes it (invalid bytes and lone surrogates become U+FFFD).
 func (s *scanner) readString() (string, bool) {
+	p := s.i + 1
+	if e := s.strEnd(p); e >= 0 {
+		s.i = e + 1
+		return unsafe.String(unsafe.SliceData(s.b[p:]), e-p), true
+	}
+	return s.readStringIndexed()
+}
+
+// strEnd is the fast path of string scanning: for string content starting
+// at p that ends in the same 64-byte block and holds nothing special, it
+// returns the position of the closing quote; otherwise -1. It is small
+// enough to be inlined.
+func (s *scanner) strEnd(p int) int {
+	k := uint(p - s.o)
+	if j := k >> 6; j < uint(s.nidx) {
+		bl := &s.idx[j]
+		if m := bl.quote >> (k & 63); m != 0 && (bl.special>>(k&63))&(m^(m-1)) == 0 {
+			return p + bits.TrailingZeros64(m)
+		}
+	}
+	return -1
+}
+
+// readStringIndexed is readString for strings that cross a block or hold
+// something special.
+func (s *scanner) readStringIndexed() (string, bool) {
+	if s.idx == nil {
+		return s.readStringBytes()
+	}
+	start := s.i + 1
+	if end := s.plainStringEnd(start); end >= 0 {
+		s.i = end + 1
+		return aliasString(s.b, start, end), true
+	}
+	end := s.nextQuote(start)
+	if end < 0 {
+		return "", s.fail(s.n, "in string literal")
+	}
+	if s.specialIn(start, end) {
+		return s.readStringBytes()
+	}
+	s.i = end + 1
+	return aliasString(s.b, start, end), true
+}
+
+// readStringBytes is readString without the index.
+func (s *scanner) readStringBytes() (string, bool) {
 	b := s.b
 	start := s.i + 1
 	i := start
@@ -274,6 +353,31 @@ func u4(b []byte) rune {
 // skipString skips the string at i (b[i] == '"') and returns the index after
 // its closing quote.
 func (s *scanner) skipString(i int) (int, bool) {
+	if e := s.strEnd(i + 1); e >= 0 {
+		return e + 1, true
+	}
+	return s.skipStringIndexed(i)
+}
+
+func (s *scanner) skipStringIndexed(i int) (int, bool) {
+	if s.idx == nil {
+		return s.skipStringBytes(i)
+	}
+	if end := s.plainStringEnd(i + 1); end >= 0 {
+		return end + 1, true
+	}
+	end := s.nextQuote(i + 1)
+	if end < 0 {
+		return 0, s.fail(s.n, "in string literal")
+	}
+	if s.specialIn(i+1, end) {
+		return s.skipStringBytes(i)
+	}
+	return end + 1, true
+}
+
+// skipStringBytes is skipString without the index; it validates escapes.
+func (s *scanner) skipStringBytes(i int) (int, bool) {
 	b := s.b
 	i++
 	for {
@@ -362,8 +466,32 @@ func (s *scanner) skipLiteral(i int) (int, bool) {
 	return i + len(lit), true
 }
 
-// skipValue skips the value at s.i (after whitespace), validating it.
+// skipValue skips the value at s.i (after whitespace). With the index, an
+// object or array is skipped by counting brackets: its strings are checked
+// for control characters, not its grammar. Otherwise, and for scalars, the
+// value is validated fully.
 func (s *scanner) skipValue() bool {
+	if s.idx != nil {
+		switch s.b[s.i] {
+		case '{', '[':
+			end, ok := s.skipContainer(s.i)
+			s.i = end
+			return ok
+		case '"':
+			if e := s.strEnd(s.i + 1); e >= 0 {
+				s.i = e + 1
+				return true
+			}
+			end, ok := s.skipStringIndexed(s.i)
+			s.i = end
+			return ok
+		}
+	}
+	return s.skipValueBytes()
+}
+
+// skipValueBytes skips and validates the value at s.i byte by byte.
+func (s *scanner) skipValueBytes() bool {
 	b := s.b
 	i := s.i
 	st := s.stack[:0]
@@ -460,4 +588,124 @@ key:
 		i++
 	}
 	goto value
+}
+
+// plainStringEnd is the fast path of string scanning: for string content
+// starting at p that ends within this block or the next one and holds
+// nothing special, it returns the position of the closing quote; otherwise
+// -1.
+func (s *scanner) plainStringEnd(p int) int {
+	k := p - s.o
+	j := k >> 6
+	if uint(j+1) >= uint(s.nidx) {
+		return -1
+	}
+	bl := &s.idx[j]
+	sh := uint(k & 63)
+	sp := bl.special >> sh
+	if m := bl.quote >> sh; m != 0 {
+		if sp&(m&-m-1) != 0 {
+			return -1
+		}
+		return p + bits.TrailingZeros64(m)
+	}
+	nx := &s.idx[j+1]
+	m := nx.quote
+	if m == 0 || sp != 0 || nx.special&(m&-m-1) != 0 {
+		return -1
+	}
+	return s.o + (j+1)<<6 + bits.TrailingZeros64(m)
+}
+
+// nextQuote returns the position of the first string quote at or after p,
+// or -1 when the window has none.
+func (s *scanner) nextQuote(p int) int {
+	k := p - s.o
+	j := k >> 6
+	if !s.indexed(j) {
+		return -1
+	}
+	if m := s.idx[j].quote >> uint(k&63); m != 0 {
+		return p + bits.TrailingZeros64(m)
+	}
+	for j++; s.indexed(j); j++ {
+		if m := s.idx[j].quote; m != 0 {
+			return s.o + j<<6 + bits.TrailingZeros64(m)
+		}
+	}
+	return -1
+}
+
+// specialIn reports whether [a, b) holds a byte marked special (backslash,
+// control character or non-ASCII inside a string).
+func (s *scanner) specialIn(a, b int) bool {
+	ka, kb := a-s.o, b-s.o
+	ja, jb := ka>>6, kb>>6
+	idx := s.idx
+	lo := ^uint64(0) << uint(ka&63)
+	hi := uint64(1)<<uint(kb&63) - 1
+	if ja == jb {
+		return idx[ja].special&lo&hi != 0
+	}
+	if idx[ja].special&lo != 0 {
+		return true
+	}
+	for j := ja + 1; j < jb; j++ {
+		if idx[j].special != 0 {
+			return true
+		}
+	}
+	return jb < len(idx) && idx[jb].special&hi != 0
+}
+
+// skipContainer skips the object or array at i by counting the index's
+// bracket bits, and returns the position after it.
+func (s *scanner) skipContainer(i int) (int, bool) {
+	k := i - s.o
+	depth := 0
+	for j, lo := k>>6, ^uint64(0)<<uint(k&63); j < s.nidx || s.indexed(j); j, lo = j+1, ^uint64(0) {
+		bl := &s.idx[j]
+		open, closing := bl.open&lo, bl.close&lo
+		if bits.OnesCount64(closing) < depth {
+			depth += bits.OnesCount64(open) - bits.OnesCount64(closing)
+			if sp := bl.special & lo; sp != 0 && !s.noControl(j, sp) {
+				return 0, false
+			}
+			continue
+		}
+		for m := open | closing; m != 0; m &= m - 1 {
+			bit := m & -m
+			if open&bit != 0 {
+				depth++
+				continue
+			}
+			if depth--; depth == 0 {
+				p := bits.TrailingZeros64(bit)
+				if sp := bl.special & lo & (bit - 1); sp != 0 && !s.noControl(j, sp) {
+					return 0, false
+				}
+				return s.o + j<<6 + p + 1, true
+			}
+		}
+		if sp := bl.special & lo; sp != 0 && !s.noControl(j, sp) {
+			return 0, false
+		}
+	}
+	return 0, s.fail(s.n, "in object or array")
+}
+
+// noControl checks that the special bytes sp of block j are not control
+// characters, which JSON forbids in strings.
+func (s *scanner) noControl(j int, sp uint64) bool {
+	base := s.o + j<<6
+	for ; sp != 0; sp &= sp - 1 {
+		p := base + bits.TrailingZeros64(sp)
+		if p >= s.n {
+			return s.fail(s.n, "in string literal")
+		}
+		if s.b[p] < 0x20 {
+			return s.fail(p, "in string literal")
+		}
+	}
+	return true
 }

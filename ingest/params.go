@@ -1,6 +1,9 @@
 package ingest
 
-import "strings"
+import (
+	"bytes"
+	"strings"
+)
 
 // The request-parameter rule.
 //
@@ -78,31 +81,29 @@ func classifyParamKey(key string) uint8 {
 		return keyDeny
 	}
 	var buf [maxParamKeyLen]byte
-	lk := buf[:0]
+	k := buf[:0]
 	for i := 0; i < len(key); i++ {
 		c := key[i]
 		switch {
 		case 'A' <= c && c <= 'Z':
-			lk = append(lk, c+'a'-'A')
+			k = append(k, c+'a'-'A')
 		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
-			lk = append(lk, c)
+			k = append(k, c)
 		}
 	}
-	k := string(lk) // does not escape: the compiler keeps it on the stack
 	for _, w := range denyWords {
-		if strings.Contains(k, w) {
+		if bytes.Contains(k, []byte(w)) {
 			return keyDeny
 		}
 	}
 	for rest := k; ; {
-		i := strings.Index(rest, "secret")
+		i := bytes.Index(rest, []byte("secret"))
 		if i < 0 {
 			break
 		}
-		after := rest[i:]
 		ok := false
 		for _, f := range secretIdentifiers {
-			if strings.HasPrefix(after, f) {
+			if bytes.HasPrefix(rest[i:], []byte(f)) {
 				ok = true
 				break
 			}
@@ -113,7 +114,7 @@ func classifyParamKey(key string) uint8 {
 		rest = rest[i+len("secret"):]
 	}
 	for _, suf := range keepSuffixes {
-		if strings.HasSuffix(k, suf) {
+		if bytes.HasSuffix(k, []byte(suf)) {
 			return keyKeep
 		}
 	}
@@ -128,7 +129,7 @@ func keepParamValue(v string) bool {
 	if v[0] == '{' || v[0] == '[' {
 		return false
 	}
-	if strings.ContainsAny(v, "\n\r") {
+	if strings.IndexByte(v, '\n') >= 0 || strings.IndexByte(v, '\r') >= 0 {
 		return false
 	}
 	if isAccessKeyID(v) || v == "HIDDEN_DUE_TO_SECURITY_REASONS" {
@@ -165,24 +166,48 @@ func signedQuery(q string) bool {
 
 // paramClassifier caches key classes: the keys of requestParameters come
 // from a small vocabulary, and classifying one costs a dozen substring
-// searches.
+// searches. It is a direct-mapped cache of short keys held in place, so a
+// miss never allocates.
 type paramClassifier struct {
-	cache map[string]uint8
+	slots [classSlots]classSlot
 }
 
-const maxClassCache = 8192
+const (
+	classSlots  = 256
+	classKeyMax = 46
+)
+
+type classSlot struct {
+	n     uint8 // key length; 0 is an empty slot
+	class uint8
+	key   [classKeyMax]byte
+}
 
 func (pc *paramClassifier) class(key string) uint8 {
-	if c, ok := pc.cache[key]; ok {
-		return c
+	n := len(key)
+	if n == 0 || n > classKeyMax {
+		return classifyParamKey(key)
+	}
+	h := uint32(2166136261) // FNV-1a
+	for i := 0; i < n; i++ {
+		h = (h ^ uint32(key[i])) * 16777619
+	}
+	// Two-way set associative: the slot pair h, h^1; a miss replaces the
+	// second slot, so a frequent key in the first stays.
+	set := &pc.slots[(h>>8)%classSlots&^1 : (h>>8)%classSlots&^1+2][0]
+	for k := 0; k < 2; k++ {
+		sl := &pc.slots[(h>>8)%classSlots&^1+uint32(k)]
+		if int(sl.n) == n && string(sl.key[:n]) == key {
+			return sl.class
+		}
 	}
 	c := classifyParamKey(key)
-	if pc.cache == nil {
-		pc.cache = make(map[string]uint8, 256)
+	sl := &pc.slots[(h>>8)%classSlots&^1+1]
+	if set.n == 0 {
+		sl = set
 	}
-	if len(pc.cache) < maxClassCache {
-		pc.cache[strings.Clone(key)] = c
-	}
+	sl.n, sl.class = uint8(n), c
+	copy(sl.key[:], key)
 	return c
 }
 
