@@ -161,7 +161,8 @@ func (d *decoder) release() {
 	d.src, d.fn, d.rr = nil, nil, recordingReader{}
 	d.br.Reset(nil)
 	if len(d.buf) > 4*initialBuffer {
-		d.buf = nil // do not pin an event_too_large sized buffer in the pool
+		// Do not pin a buffer grown for one large item in the pool.
+		d.buf, d.idx = nil, nil
 	}
 	decoderPool.Put(d)
 }
@@ -206,8 +207,7 @@ func (d *decoder) decode(r io.Reader, fn func(*Event) error) (FileResult, error)
 		}
 	}
 	d.res.Bytes = d.base + int64(d.n)
-	var fe *FileError
-	if errors.As(err, &fe) {
+	if fe, ok := err.(*FileError); ok {
 		if f := formatOf(fe.Reason); f != "" {
 			d.res.Format = f
 		}
@@ -216,8 +216,8 @@ func (d *decoder) decode(r io.Reader, fn func(*Event) error) (FileResult, error)
 }
 
 func reasonIs(err error, r SkipReason) bool {
-	var fe *FileError
-	return errors.As(err, &fe) && fe.Reason == r
+	fe, ok := err.(*FileError)
+	return ok && fe.Reason == r
 }
 
 // drain reads the rest of a gzip stream and returns its error, if any.

@@ -77,38 +77,72 @@ func (p *parser) parseItem(first bool) bool {
 	return p.parseEvent(&p.s, &p.main, true, first)
 }
 
+// objStart consumes the '{' at s.i and the whitespace after it, and reports
+// whether a member follows.
+func (s *scanner) objStart() bool {
+	i := s.ws(s.i + 1)
+	if s.b[i] == '}' {
+		s.i = i + 1
+		return false
+	}
+	s.i = i
+	return true
+}
+
+// objNext consumes what follows a member and reports whether another member
+// follows; at the closing brace, or on an error (s.err), it returns false.
+func (s *scanner) objNext() bool {
+	i := s.ws(s.i)
+	switch s.b[i] {
+	case ',':
+		s.i = s.ws(i + 1)
+		return true
+	case '}':
+		s.i = i + 1
+		return false
+	}
+	s.fail(i, "after object key:value pair")
+	return false
+}
+
+// memberKey reads a member's key, the colon and the whitespace after it,
+// leaving s.i at the value.
+func (s *scanner) memberKey() (string, bool) {
+	b := s.b
+	i := s.i
+	if b[i] != '"' {
+		return "", s.fail(i, "looking for beginning of object key string")
+	}
+	var key string
+	if e := s.strEnd(i + 1); e >= 0 {
+		key = unsafe.String(unsafe.SliceData(b[i+1:]), e-i-1)
+		i = e + 1
+	} else {
+		s.i = i
+		k, ok := s.readStringIndexed()
+		if !ok {
+			return "", false
+		}
+		key, i = k, s.i
+	}
+	i = s.ws(i)
+	if b[i] != ':' {
+		return "", s.fail(i, "after object key")
+	}
+	s.i = s.ws(i + 1)
+	return key, true
+}
+
 // parseEvent parses the object at s.i into sl.
 func (p *parser) parseEvent(s *scanner, sl *slot, level0, first bool) bool {
 	sl.reset()
-	b := s.b
-	i := s.ws(s.i + 1)
-	if b[i] == '}' {
-		s.i = i + 1
-		return true
-	}
 	ev := &sl.ev
-	for {
-		if b[i] != '"' {
-			return s.fail(i, "looking for beginning of object key string")
+	for more := s.objStart(); more; more = s.objNext() {
+		keyAt := s.i
+		key, ok := s.memberKey()
+		if !ok {
+			return false
 		}
-		keyAt := i
-		var key string
-		ok := true
-		if e := s.strEnd(i + 1); e >= 0 {
-			key = unsafe.String(unsafe.SliceData(b[i+1:]), e-i-1)
-			s.i = e + 1
-		} else {
-			s.i = i
-			if key, ok = s.readStringIndexed(); !ok {
-				return false
-			}
-		}
-		i = s.ws(s.i)
-		if b[i] != ':' {
-			return s.fail(i, "after object key")
-		}
-		i = s.ws(i + 1)
-		s.i = i
 		switch key {
 		case "eventVersion", "eventID":
 			sl.shape = true
@@ -144,52 +178,52 @@ func (p *parser) parseEvent(s *scanner, sl *slot, level0, first bool) bool {
 		case "readOnly":
 			ev.ReadOnly, ok = s.readOnlyField()
 		case "resources":
-			ok = s.parseResources(ev)
+			ok = p.parseResources(s, ev)
 		case "requestParameters":
 			ok = p.parseParams(s, ev)
-		default:
-			switch {
-			case level0 && key == "CloudTrailEvent":
+		case "CloudTrailEvent":
+			if level0 {
 				ok = p.parseEmbedded(s)
-			case level0 && key == "detail":
-				if b[i] == '{' {
-					p.w.hasDetail = true
-					p.w.detailI = i
-					ok = p.parseEvent(s, &p.detail, false, false)
-				} else {
-					p.w.hasDetail = false
-					ok = s.skipValue()
-				}
-			case level0 && key == "detail-type":
-				p.w.hasDetailType = b[i] == '"'
+			} else {
 				ok = s.skipValue()
-			case first && (key == "Records" || key == "Events") && b[i] == '[':
+			}
+		case "detail":
+			switch {
+			case !level0:
+				ok = s.skipValue()
+			case s.b[s.i] == '{':
+				p.w.hasDetail = true
+				ok = p.parseEvent(s, &p.detail, false, false)
+			default:
+				p.w.hasDetail = false
+				ok = s.skipValue()
+			}
+		case "detail-type":
+			if level0 {
+				p.w.hasDetailType = s.b[s.i] == '"'
+			}
+			ok = s.skipValue()
+		case "Records", "Events":
+			if first && s.b[s.i] == '[' {
 				p.w.kind = itemContainer
 				p.w.container = key
 				return true
-			case first && isDigestKey(key):
+			}
+			ok = s.skipValue()
+		default:
+			if first && isDigestKey(key) {
 				p.w.kind = itemDigest
 				p.w.digestKey = key
 				p.w.keyAt = keyAt
 				return true
-			default:
-				ok = s.skipValue()
 			}
+			ok = s.skipValue()
 		}
 		if !ok {
 			return false
 		}
-		i = s.ws(s.i)
-		switch b[i] {
-		case ',':
-			i = s.ws(i + 1)
-		case '}':
-			s.i = i + 1
-			return true
-		default:
-			return s.fail(i, "after object key:value pair")
-		}
 	}
+	return s.err == nil
 }
 
 // isDigestKey reports a top-level key that only CloudTrail digest files have.
@@ -239,15 +273,17 @@ func (p *parser) parseIdentity(s *scanner, sl *slot) bool {
 	id := &sl.ev.Identity
 	*id = Identity{}
 	sl.idProvider, sl.fedProvider = "", ""
-	b := s.b
-	if b[s.i] != '{' {
+	if s.b[s.i] != '{' {
 		sl.hasIdentity = false
 		return s.skipValue()
 	}
 	sl.hasIdentity = true
-	return s.object(func(key string) bool {
-		var ok bool
-		switch key {
+	for more := s.objStart(); more; more = s.objNext() {
+		k, ok := s.memberKey()
+		if !ok {
+			return false
+		}
+		switch k {
 		case "type":
 			id.Type, _, ok = s.stringField()
 		case "arn":
@@ -263,48 +299,19 @@ func (p *parser) parseIdentity(s *scanner, sl *slot) bool {
 		case "identityProvider":
 			sl.idProvider, _, ok = s.stringField()
 		case "sessionContext":
-			id.Issuer = SessionIssuer{}
-			sl.fedProvider = ""
-			ok = s.objectOrSkip(func(key string) bool {
-				switch key {
-				case "sessionIssuer":
-					id.Issuer = SessionIssuer{}
-					return s.objectOrSkip(func(key string) bool {
-						var ok bool
-						switch key {
-						case "type":
-							id.Issuer.Type, _, ok = s.stringField()
-						case "arn":
-							id.Issuer.ARN, _, ok = s.stringField()
-						case "accountId":
-							id.Issuer.AccountID, _, ok = s.stringField()
-						case "principalId":
-							id.Issuer.PrincipalID, _, ok = s.stringField()
-						case "userName":
-							id.Issuer.UserName, _, ok = s.stringField()
-						default:
-							ok = s.skipValue()
-						}
-						return ok
-					})
-				case "webIdFederationData":
-					sl.fedProvider = ""
-					return s.objectOrSkip(func(key string) bool {
-						if key == "federatedProvider" {
-							var ok bool
-							sl.fedProvider, _, ok = s.stringField()
-							return ok
-						}
-						return s.skipValue()
-					})
-				}
-				return s.skipValue()
-			})
+			ok = p.parseSessionContext(s, sl)
 		case "onBehalfOf":
 			id.OnBehalfOfUserID, id.OnBehalfOfStoreARN = "", ""
-			ok = s.objectOrSkip(func(key string) bool {
-				var ok bool
-				switch key {
+			if s.b[s.i] != '{' {
+				ok = s.skipValue()
+				break
+			}
+			for more := s.objStart(); more && ok; more = s.objNext() {
+				var k string
+				if k, ok = s.memberKey(); !ok {
+					break
+				}
+				switch k {
 				case "userId":
 					id.OnBehalfOfUserID, _, ok = s.stringField()
 				case "identityStoreArn":
@@ -312,113 +319,138 @@ func (p *parser) parseIdentity(s *scanner, sl *slot) bool {
 				default:
 					ok = s.skipValue()
 				}
-				return ok
-			})
+			}
+			ok = ok && s.err == nil
 		default:
 			ok = s.skipValue()
 		}
-		return ok
-	})
-}
-
-// object walks the object at s.i, calling member with s.i at each value; the
-// callback must consume the value.
-func (s *scanner) object(member func(key string) bool) bool {
-	b := s.b
-	i := s.ws(s.i + 1)
-	if b[i] == '}' {
-		s.i = i + 1
-		return true
-	}
-	for {
-		if b[i] != '"' {
-			return s.fail(i, "looking for beginning of object key string")
-		}
-		var key string
-		if e := s.strEnd(i + 1); e >= 0 {
-			key = unsafe.String(unsafe.SliceData(b[i+1:]), e-i-1)
-			s.i = e + 1
-		} else {
-			s.i = i
-			var ok bool
-			if key, ok = s.readStringIndexed(); !ok {
-				return false
-			}
-		}
-		i = s.ws(s.i)
-		if b[i] != ':' {
-			return s.fail(i, "after object key")
-		}
-		s.i = s.ws(i + 1)
-		if !member(key) {
+		if !ok {
 			return false
 		}
-		i = s.ws(s.i)
-		switch b[i] {
-		case ',':
-			i = s.ws(i + 1)
-		case '}':
-			s.i = i + 1
-			return true
-		default:
-			return s.fail(i, "after object key:value pair")
-		}
 	}
+	return s.err == nil
 }
 
-// objectOrSkip walks the value at s.i if it is an object, else skips it.
-func (s *scanner) objectOrSkip(member func(key string) bool) bool {
+// parseSessionContext reads userIdentity.sessionContext.
+func (p *parser) parseSessionContext(s *scanner, sl *slot) bool {
+	is := &sl.ev.Identity.Issuer
+	*is = SessionIssuer{}
+	sl.fedProvider = ""
 	if s.b[s.i] != '{' {
 		return s.skipValue()
 	}
-	return s.object(member)
-}
-
-// array walks the array at s.i (s.b[s.i] == '['), calling elem with s.i at
-// each element; elem must consume it.
-func (s *scanner) array(elem func() bool) bool {
-	b := s.b
-	i := s.ws(s.i + 1)
-	if b[i] == ']' {
-		s.i = i + 1
-		return true
-	}
-	for {
-		s.i = i
-		if !elem() {
+	for more := s.objStart(); more; more = s.objNext() {
+		k, ok := s.memberKey()
+		if !ok {
 			return false
 		}
-		i = s.ws(s.i)
-		switch b[i] {
-		case ',':
-			i = s.ws(i + 1)
-		case ']':
-			s.i = i + 1
-			return true
+		switch {
+		case k == "sessionIssuer" && s.b[s.i] == '{':
+			*is = SessionIssuer{}
+			for more := s.objStart(); more && ok; more = s.objNext() {
+				var k string
+				if k, ok = s.memberKey(); !ok {
+					break
+				}
+				switch k {
+				case "type":
+					is.Type, _, ok = s.stringField()
+				case "arn":
+					is.ARN, _, ok = s.stringField()
+				case "accountId":
+					is.AccountID, _, ok = s.stringField()
+				case "principalId":
+					is.PrincipalID, _, ok = s.stringField()
+				case "userName":
+					is.UserName, _, ok = s.stringField()
+				default:
+					ok = s.skipValue()
+				}
+			}
+			ok = ok && s.err == nil
+		case k == "sessionIssuer":
+			*is = SessionIssuer{}
+			ok = s.skipValue()
+		case k == "webIdFederationData" && s.b[s.i] == '{':
+			sl.fedProvider = ""
+			for more := s.objStart(); more && ok; more = s.objNext() {
+				var k string
+				if k, ok = s.memberKey(); !ok {
+					break
+				}
+				if k == "federatedProvider" {
+					sl.fedProvider, _, ok = s.stringField()
+				} else {
+					ok = s.skipValue()
+				}
+			}
+			ok = ok && s.err == nil
+		case k == "webIdFederationData":
+			sl.fedProvider = ""
+			ok = s.skipValue()
 		default:
-			return s.fail(i, "after array element")
+			ok = s.skipValue()
+		}
+		if !ok {
+			return false
 		}
 	}
+	return s.err == nil
+}
+
+// arrStart consumes the '[' at s.i and the whitespace after it, and reports
+// whether an element follows.
+func (s *scanner) arrStart() bool {
+	i := s.ws(s.i + 1)
+	if s.b[i] == ']' {
+		s.i = i + 1
+		return false
+	}
+	s.i = i
+	return true
+}
+
+// arrNext consumes what follows an element and reports whether another
+// element follows; at the closing bracket, or on an error, it returns false.
+func (s *scanner) arrNext() bool {
+	i := s.ws(s.i)
+	switch s.b[i] {
+	case ',':
+		s.i = s.ws(i + 1)
+		return true
+	case ']':
+		s.i = i + 1
+		return false
+	}
+	s.fail(i, "after array element")
+	return false
 }
 
 // parseResources reads resources[]: entries that are objects with at least
 // one of ARN, accountId, type. An entry that logs ARNPrefix instead of ARN
 // (S3 object-level events over many keys) keeps it as ARN with a trailing
 // "*", which is what the prefix means.
-func (s *scanner) parseResources(ev *Event) bool {
+func (p *parser) parseResources(s *scanner, ev *Event) bool {
 	ev.Resources = ev.Resources[:0]
 	if s.b[s.i] != '[' {
 		return s.skipValue()
 	}
-	return s.array(func() bool {
+	for more := s.arrStart(); more; more = s.arrNext() {
 		if s.b[s.i] != '{' || len(ev.Resources) >= maxResources {
-			return s.skipValue()
+			if !s.skipValue() {
+				return false
+			}
+			continue
 		}
 		var r Resource
 		var prefix string
-		ok := s.object(func(key string) bool {
-			var ok bool
-			switch key {
+		ok := true
+		for more := s.objStart(); more && ok; more = s.objNext() {
+			var k string
+			if k, ok = s.memberKey(); !ok {
+				break
+			}
+			switch k {
 			case "ARN":
 				r.ARN, _, ok = s.stringField()
 			case "ARNPrefix":
@@ -430,9 +462,8 @@ func (s *scanner) parseResources(ev *Event) bool {
 			default:
 				ok = s.skipValue()
 			}
-			return ok
-		})
-		if !ok {
+		}
+		if !ok || s.err != nil {
 			return false
 		}
 		if r.ARN == "" && prefix != "" {
@@ -441,8 +472,8 @@ func (s *scanner) parseResources(ev *Event) bool {
 		if r.ARN != "" || r.AccountID != "" || r.Type != "" {
 			ev.Resources = append(ev.Resources, r)
 		}
-		return true
-	})
+	}
+	return s.err == nil
 }
 
 // arenaConcat returns a+b stored in the arena.

@@ -338,6 +338,12 @@ func decCompare(t *testing.T, in []byte, res FileResult, evs []Event, err error)
 	if !ref.ok {
 		return
 	}
+	if ref.reason == SkipInvalidJSON && reasonOf(err) != SkipInvalidJSON {
+		// Decode checks the objects and arrays it skips for string and
+		// bracket structure only, so it may read past some invalid JSON
+		// the strict reference rejects. The converse must never happen.
+		return
+	}
 	if got := reasonOf(err); got != ref.reason {
 		t.Fatalf("reference: reason %q, fast %q (%v)", ref.reason, got, err)
 	}

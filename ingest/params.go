@@ -23,7 +23,8 @@ import (
 //     (except secretid, secretids, secretarn, secretarns, secretname,
 //     secretnames), token, credential, signature, private, plaintext,
 //     ciphertext, session, nonce, requestid, idempotency, apikey, accesskey,
-//     authkey, presharedkey, customerkey, externalid, uploadid.
+//     authkey, presharedkey, customerkey, externalid, uploadid, max (page
+//     sizes such as max-keys).
 //   - A string value, or a string inside an array, is kept when its key ends
 //     with an identifier suffix: name, names, id, ids,
 //     arn, arns, url, urls, uri, uris, key, keys, bucket, buckets, alias,
@@ -61,7 +62,7 @@ var denyWords = []string{
 	"password", "passwd", "passphrase", "token", "credential", "signature",
 	"private", "plaintext", "ciphertext", "session", "nonce", "requestid",
 	"idempotency", "apikey", "accesskey", "authkey", "presharedkey",
-	"customerkey", "externalid", "uploadid",
+	"customerkey", "externalid", "uploadid", "max",
 }
 
 // secretIdentifiers are the forms of "secret" that name a secret rather than
@@ -188,23 +189,20 @@ func (pc *paramClassifier) class(key string) uint8 {
 	if n == 0 || n > classKeyMax {
 		return classifyParamKey(key)
 	}
-	h := uint32(2166136261) // FNV-1a
-	for i := 0; i < n; i++ {
-		h = (h ^ uint32(key[i])) * 16777619
-	}
-	// Two-way set associative: the slot pair h, h^1; a miss replaces the
-	// second slot, so a frequent key in the first stays.
-	set := &pc.slots[(h>>8)%classSlots&^1 : (h>>8)%classSlots&^1+2][0]
-	for k := 0; k < 2; k++ {
-		sl := &pc.slots[(h>>8)%classSlots&^1+uint32(k)]
+	h := keyHashString(key)
+	// Two-way set associative on the key's hash: a miss replaces the
+	// second slot of the pair, so a frequent key in the first stays.
+	i := uint(h>>56) &^ 1
+	for k := uint(0); k < 2; k++ {
+		sl := &pc.slots[i+k]
 		if int(sl.n) == n && string(sl.key[:n]) == key {
 			return sl.class
 		}
 	}
 	c := classifyParamKey(key)
-	sl := &pc.slots[(h>>8)%classSlots&^1+1]
-	if set.n == 0 {
-		sl = set
+	sl := &pc.slots[i+1]
+	if pc.slots[i].n == 0 {
+		sl = &pc.slots[i]
 	}
 	sl.n, sl.class = uint8(n), c
 	copy(sl.key[:], key)
@@ -224,9 +222,13 @@ func (p *parser) parseParams(s *scanner, ev *Event) bool {
 // paramObject walks an object whose keys are the keys-th key of their path,
 // inside containers containers.
 func (p *parser) paramObject(s *scanner, ev *Event, keys, containers int) bool {
-	return s.object(func(key string) bool {
-		return p.paramValue(s, ev, key, keys, containers)
-	})
+	for more := s.objStart(); more; more = s.objNext() {
+		key, ok := s.memberKey()
+		if !ok || !p.paramValue(s, ev, key, keys, containers) {
+			return false
+		}
+	}
+	return s.err == nil
 }
 
 // paramValue handles the value at s.i under key.
@@ -254,9 +256,12 @@ func (p *parser) paramValue(s *scanner, ev *Event, key string, keys, containers 
 		if containers >= maxParamContainers || p.pc.class(key) == keyDeny {
 			return s.skipValue()
 		}
-		return s.array(func() bool {
-			return p.paramValue(s, ev, key, keys, containers+1)
-		})
+		for more := s.arrStart(); more; more = s.arrNext() {
+			if !p.paramValue(s, ev, key, keys, containers+1) {
+				return false
+			}
+		}
+		return s.err == nil
 	}
 	return s.skipValue()
 }

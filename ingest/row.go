@@ -18,8 +18,9 @@ const errorMessageMarker = "<omitted>"
 // store.Table.Add (which copies) before the decoder reuses ev. r's Resources
 // and Params slices are reused; the Table sorts and de-duplicates them.
 //
-// Two reductions keep the store growing with principals rather than with
-// sessions or requests:
+// A principal ID that is an access key id (AKIA…/ASIA…, as some redacted
+// logs have) is left out. Two reductions keep the store growing with
+// principals rather than with sessions or requests:
 //   - the session name is dropped from assumed-role ARNs
 //     (arn:aws:sts::1:assumed-role/Role/session → …:assumed-role/Role) and
 //     from role principal IDs (AROA…:session → AROA…);
@@ -45,7 +46,7 @@ func FillRow(ev *Event, r *store.Row) {
 		IdentityType:       id.Type,
 		IdentityARN:        SessionlessARN(id.ARN),
 		IdentityAccount:    id.AccountID,
-		PrincipalID:        SessionlessPrincipalID(id.PrincipalID),
+		PrincipalID:        rowPrincipalID(id.PrincipalID),
 		UserName:           id.UserName,
 		IssuerType:         id.Issuer.Type,
 		IssuerARN:          id.Issuer.ARN,
@@ -101,6 +102,15 @@ func SessionlessARN(arn string) string {
 		return arn
 	}
 	return arn[:len(arn)-len(role)+i]
+}
+
+// rowPrincipalID is the principal ID as the row keeps it: sessionless, and
+// never an access key id (some redacted or synthetic logs put one there).
+func rowPrincipalID(pid string) string {
+	if isAccessKeyID(pid) {
+		return ""
+	}
+	return SessionlessPrincipalID(pid)
 }
 
 // SessionlessPrincipalID drops the session name from a role principal ID:
@@ -159,13 +169,9 @@ func normalizeErrorMessage(msg string, buf []byte) (string, []byte) {
 			k++
 		}
 		tok := msg[j:k]
-		repl, did := normalizeToken(tok, prev1, prev2)
-		if did {
-			changed = true
-			out = append(out, repl...)
-		} else {
-			out = append(out, tok...)
-		}
+		var did bool
+		out, did = appendNormalToken(out, tok, prev1, prev2)
+		changed = changed || did
 		prev2, prev1 = prev1, tok
 		i = k
 	}
@@ -192,9 +198,10 @@ func normalizeErrorMessage(msg string, buf []byte) (string, []byte) {
 
 func isMsgSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
 
-// normalizeToken returns the replacement for one whitespace-separated token
-// of an error message, given the two tokens before it.
-func normalizeToken(tok, prev1, prev2 string) (string, bool) {
+// appendNormalToken appends the normalised form of one whitespace-separated
+// token of an error message, given the two tokens before it, and reports
+// whether it differs from tok.
+func appendNormalToken(out []byte, tok, prev1, prev2 string) ([]byte, bool) {
 	// Punctuation around the token stays; the rules look at the core.
 	lead := 0
 	for lead < len(tok) && strings.IndexByte(`(["'`, tok[lead]) >= 0 {
@@ -206,30 +213,24 @@ func normalizeToken(tok, prev1, prev2 string) (string, bool) {
 	}
 	core := tok[lead:trail]
 	if core == "" {
-		return tok, false
+		return append(out, tok...), false
 	}
 	if strings.HasPrefix(core, "arn:") {
-		if s := SessionlessARN(core); len(s) != len(core) {
-			return tok[:lead] + s + tok[trail:], true
-		}
-		return tok, false
+		s := SessionlessARN(core)
+		out = append(out, tok[:lead]...)
+		out = append(out, s...)
+		return append(out, tok[trail:]...), len(s) != len(core)
 	}
-	if afterEncodedLabel(prev1, prev2) || afterRequestIDLabel(prev1, prev2) ||
-		isAccessKeyID(core) || isTimestampToken(core) || isOpaqueToken(core) {
-		if core == errorMessageMarker {
-			return tok, false
-		}
-		return tok[:lead] + errorMessageMarker + tok[trail:], true
+	if core != errorMessageMarker && (afterEncodedLabel(prev1, prev2) || afterRequestIDLabel(prev1, prev2) ||
+		isAccessKeyID(core) || isTimestampToken(core) || isOpaqueToken(core)) {
+		out = append(out, tok[:lead]...)
+		out = append(out, errorMessageMarker...)
+		return append(out, tok[trail:]...), true
 	}
-	if u := strings.IndexFunc(core, isHexRune); u >= 0 {
-		if s, ok := replaceUUIDs(core); ok {
-			return tok[:lead] + s + tok[trail:], true
-		}
-	}
-	return tok, false
+	out = append(out, tok[:lead]...)
+	out, did := appendWithoutUUIDs(out, core)
+	return append(out, tok[trail:]...), did
 }
-
-func isHexRune(r rune) bool { return r < utf8.RuneSelf && isHex(byte(r)) }
 
 // afterEncodedLabel: "… Encoded authorization failure message: <blob>".
 func afterEncodedLabel(prev1, prev2 string) bool {
@@ -238,11 +239,21 @@ func afterEncodedLabel(prev1, prev2 string) bool {
 
 // afterRequestIDLabel: "Request ID: x", "RequestId: x", "request-id: x".
 func afterRequestIDLabel(prev1, prev2 string) bool {
-	p := strings.ToLower(prev1)
-	if !strings.HasSuffix(p, "id:") {
+	if len(prev1) < 3 || !strings.EqualFold(prev1[len(prev1)-3:], "id:") {
 		return false
 	}
-	return strings.Contains(p, "request") || strings.Contains(strings.ToLower(prev2), "request")
+	return containsFold(prev1, "request") || containsFold(prev2, "request")
+}
+
+// containsFold reports whether s contains the lower-case ASCII word w,
+// ignoring ASCII case, without allocating.
+func containsFold(s, w string) bool {
+	for i := 0; i+len(w) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(w)], w) {
+			return true
+		}
+	}
+	return false
 }
 
 // isTimestampToken: 2023-07-10T12:00:00Z forms and 20230710T120000Z.
@@ -297,30 +308,23 @@ func isOpaqueToken(s string) bool {
 	return up && low && dig
 }
 
-// replaceUUIDs replaces every UUID (8-4-4-4-12 hex digits) in s.
-func replaceUUIDs(s string) (string, bool) {
-	var b strings.Builder
+// appendWithoutUUIDs appends s with every UUID (8-4-4-4-12 hex digits)
+// replaced by the marker, and reports whether there was one.
+func appendWithoutUUIDs(out []byte, s string) ([]byte, bool) {
 	changed := false
 	last := 0
 	for i := 0; i+36 <= len(s); {
-		if isUUID(s[i:i+36]) && (i == 0 || !isHex(s[i-1])) && (i+36 == len(s) || !isHex(s[i+36])) {
-			if !changed {
-				b.Grow(len(s))
-			}
+		if (s[i+8] == '-' && s[i+13] == '-') && isUUID(s[i:i+36]) && (i == 0 || !isHex(s[i-1])) && (i+36 == len(s) || !isHex(s[i+36])) {
+			out = append(out, s[last:i]...)
+			out = append(out, errorMessageMarker...)
 			changed = true
-			b.WriteString(s[last:i])
-			b.WriteString(errorMessageMarker)
 			i += 36
 			last = i
 			continue
 		}
 		i++
 	}
-	if !changed {
-		return s, false
-	}
-	b.WriteString(s[last:])
-	return b.String(), true
+	return append(out, s[last:]...), changed
 }
 
 func isUUID(s string) bool {
