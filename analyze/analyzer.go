@@ -230,6 +230,10 @@ func (a *Analyzer) principal(p Principal, noPolicy string) *principalAcc {
 		k.arn = p.ARN
 		pa = newPrincipalAcc(p, noPolicy)
 		a.principals[k] = pa
+	} else if pa.p.Path == "" && p.Path != "" {
+		// Rows that name the principal without its path (a console sign-in
+		// by user name) do not hide the path other rows show.
+		pa.p.Path = strings.Clone(p.Path)
 	}
 	return pa
 }

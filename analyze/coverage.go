@@ -21,7 +21,10 @@ import (
 //	  specific when its resources name only what the event names: ARNs
 //	  without wildcards, a secret's "-??????" suffix, or an IAM name whose
 //	  path the event does not show (IAM names are unique in an account
-//	  whatever their path, so role/NAME plus role/*/NAME name one role).
+//	  whatever their path, so role/NAME plus role/*/NAME name one role),
+//	  or the resource the call creates, in the request's account and
+//	  region with "*" for the ID it does not have yet (resource_created
+//	  counts these: no policy can name them more narrowly).
 type Coverage struct {
 	CatalogVersion   string         `json:"catalog_version"`
 	Events           int64          `json:"events"`
@@ -35,6 +38,7 @@ type Coverage struct {
 	ServiceEvents    int64          `json:"service_events"` // events by AWS services, not attributed to a principal
 	ResourceScoped   int64          `json:"resource_scoped"`
 	ResourceSpecific int64          `json:"resource_specific"`
+	ResourceCreated  int64          `json:"resource_created"` // of resource_specific: resources the call creates (ID "*")
 	UnmappedPairs    []UnmappedPair `json:"unmapped_pairs"`
 }
 
@@ -121,16 +125,20 @@ func (ca *coverageAcc) add(row *store.Row, mp *Mapping, count int64, service boo
 func (ca *coverageAcc) addSpecificity(accesses []MappedAccess, count int64) {
 	for i := 0; i < len(accesses); {
 		j := i
-		specific, scoped := true, false
+		specific, scoped, created := true, false, false
 		for ; j < len(accesses) && accesses[j].Action == accesses[i].Action; j++ {
 			scoped = scoped || accesses[j].Scoped
 			specific = specific && accesses[j].Specific
+			created = created || accesses[j].created
 		}
 		i = j
 		if scoped {
 			ca.c.ResourceScoped += count
 			if specific {
 				ca.c.ResourceSpecific += count
+				if created {
+					ca.c.ResourceCreated += count
+				}
 			}
 		}
 	}

@@ -50,10 +50,11 @@ type MappedAccess struct {
 	ResourceNote string
 	// Scoped: the action takes a resource type, so "*" loses precision.
 	Scoped bool
-	// Specific: Resource names specific resources.
+	// Specific: Resource names only what the call touches (see Coverage).
 	Specific bool
 
-	iam *iamRef
+	iam     *iamRef
+	created bool
 }
 
 // Mapping is what one usage row means in IAM terms.
@@ -176,6 +177,7 @@ func (m *Mapper) mapAccesses(row *store.Row, principal Principal) Mapping {
 				Scoped:       pa.act.TakesResources(),
 				Specific:     pa.act.TakesResources() && b.specific && b.arn != "*",
 				iam:          b.iam,
+				created:      b.created,
 			})
 		}
 	}
@@ -218,6 +220,9 @@ func (c *rowCtx) holds(w condition) bool {
 		if present == w.absent {
 			return false
 		}
+	}
+	if w.segment != "" && !c.hasSegment(w.segment) {
+		return false
 	}
 	if w.copySource != copyAny {
 		raw := firstNonEmpty(c.paramValues("x-amz-copy-source", false)...)
@@ -400,6 +405,8 @@ func (m *Mapper) resources(c *rowCtx, pl *plan, pa *planAction) []builtResource 
 		out = m.apigatewayResources(c, pl, pa)
 	case resPartiQL:
 		out = m.partiqlTables(c, pa)
+	case resCreated:
+		out = m.createdResources(c, pa)
 	}
 	// Keep only what fits the action's resource types.
 	kept := out[:0]
@@ -496,4 +503,50 @@ func (m *Mapper) reEncryptKey(c *rowCtx, source bool) []builtResource {
 		return []builtResource{c.note(builtResource{arn: keys[0], specific: true})}
 	}
 	return []builtResource{{arn: "*", note: "the event does not say which key this side of the re-encryption used"}}
+}
+
+// hasSegment reports a parameter whose dotted path has a segment named one
+// of names ("a|b"), ignoring case.
+func (c *rowCtx) hasSegment(names string) bool {
+	for _, p := range c.row.Params {
+		for _, seg := range strings.Split(p.Name, ".") {
+			for _, n := range strings.Split(names, "|") {
+				if strings.EqualFold(seg, n) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// createdResources are the resources a create call makes, of the types
+// its tag-on-create rule lists: named by the request when it names them
+// (RDS identifiers), else any of that type in the account and region (EC2
+// IDs do not exist before the call).
+func (m *Mapper) createdResources(c *rowCtx, pa *planAction) []builtResource {
+	var out []builtResource
+	for _, name := range pa.params {
+		for i := range pa.types {
+			tt := &pa.types[i]
+			if tt.rt.Name != name {
+				continue
+			}
+			var filled []builtResource
+			for _, t := range tt.templates {
+				for _, b := range m.fill(c, &t) {
+					if t.rt.Matches(b.arn) {
+						filled = append(filled, c.note(b))
+					}
+				}
+			}
+			if len(filled) == 0 {
+				if b, ok := c.anyInAccount(tt, true); ok {
+					filled = append(filled, b)
+				}
+			}
+			out = append(out, filled...)
+		}
+	}
+	return out
 }

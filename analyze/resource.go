@@ -15,7 +15,8 @@ const (
 	noteCoarsened   = "the usage store cut this row's identifiers to their first path segment to stay within its size bound (coarsened)"
 	noteNoParams    = "the event does not name the resource (no identifying request parameters)"
 	noteIAMPath     = "the event names the %s without its path; this covers that name under any path"
-	noteCreated     = "the event does not name the %s (created by the call, or chosen by AWS): any %s in this account and region"
+	noteCreated     = "the call creates this %s, whose ID does not exist before the call: any %s in this account and region"
+	noteUnnamed     = "the event does not name the %s (AWS chose it, or the request named it in a form not kept): any %s in this account and region"
 	noteInstProfile = "passes the role of instance profile %s; the event does not name the role"
 )
 
@@ -43,6 +44,9 @@ type builtResource struct {
 	arn      string
 	note     string
 	specific bool
+	// created: the resource the call creates, named by the narrowest ARN
+	// possible (its ID is "*").
+	created bool
 	// iam is set for an IAM entity named without its path: the analyzer
 	// replaces the pair of ARNs covering every path with the exact ARN when
 	// other rows show the path.
@@ -338,7 +342,7 @@ func (m *Mapper) resolveGeneric(c *rowCtx, pa *planAction, prefix string, useRes
 			continue
 		}
 		if isCreateLike(pa.act) {
-			if b, ok := c.anyInAccount(&types[i]); ok {
+			if b, ok := c.anyInAccount(&types[i], createsType(pa.act, types[i].rt.Name)); ok {
 				out = append(out, b)
 				continue
 			}
@@ -371,9 +375,28 @@ func (c *rowCtx) note(b builtResource) builtResource {
 	return b
 }
 
+// createsType says whether an action creates resources of a type: the
+// types its tag-on-create rule lists, else the type its name ends with
+// (CreateVpc creates a vpc, AllocateAddress is listed).
+func createsType(a *catalog.Action, typ string) bool {
+	if types, ok := tagOnCreate[a.FullName()]; ok {
+		return slices.Contains(types, typ)
+	}
+	noun := a.Name
+	for _, v := range [...]string{"Create", "Allocate", "Run", "Import", "Copy", "Register", "Purchase", "Request", "Launch"} {
+		if n, ok := strings.CutPrefix(noun, v); ok {
+			noun = n
+			break
+		}
+	}
+	t := strings.ReplaceAll(typ, "-", "")
+	noun = strings.ToLower(noun)
+	return noun == t || noun == t+"s"
+}
+
 // anyInAccount is a resource type's template with every variable but the
 // partition, region and account as "*".
-func (c *rowCtx) anyInAccount(tt *typeTemplates) (builtResource, bool) {
+func (c *rowCtx) anyInAccount(tt *typeTemplates, created bool) (builtResource, bool) {
 	if len(tt.templates) == 0 {
 		return builtResource{}, false
 	}
@@ -397,7 +420,10 @@ func (c *rowCtx) anyInAccount(tt *typeTemplates) (builtResource, bool) {
 	if !t.rt.Matches(arn) {
 		return builtResource{}, false
 	}
-	return builtResource{arn: arn, note: strings.ReplaceAll(noteCreated, "%s", tt.rt.Name)}, true
+	if created {
+		return builtResource{arn: arn, note: strings.ReplaceAll(noteCreated, "%s", tt.rt.Name), created: true, specific: true}, true
+	}
+	return builtResource{arn: arn, note: strings.ReplaceAll(noteUnnamed, "%s", tt.rt.Name)}, true
 }
 
 // fill builds the ARNs a template gives with the row's parameters, or none

@@ -40,6 +40,9 @@ const (
 	resAPIGateway
 	// resPartiQL: the table named in a DynamoDB PartiQL statement.
 	resPartiQL
+	// resCreated: the resources of the types named by params that the
+	// call creates (tag-on-create).
+	resCreated
 )
 
 // condition restricts a rule action to events that show what it depends on.
@@ -52,6 +55,10 @@ type condition struct {
 	// copySource, when set, requires the copy source to name a version
 	// (copyVersioned) or not (copyCurrent).
 	copySource copySourceCondition
+	// segment, when set, requires a parameter whose dotted path has a
+	// segment of this name (alternatives separated by "|"), ignoring case:
+	// "tagSpecificationSet" is set by every tag kept under it.
+	segment string
 }
 
 type copySourceCondition uint8
@@ -153,6 +160,17 @@ func addRules(m map[string]rule) {
 func init() {
 	addRules(s3Rules)
 	addRules(otherRules)
+	for k, types := range tagOnCreate {
+		prefix, _, _ := strings.Cut(k, ":")
+		t := tagActions[prefix]
+		ra := ruleAction{action: t.action, res: resCreated, params: types, companion: true, when: condition{segment: t.segments}}
+		if r, ok := rules[strings.ToLower(k)]; ok {
+			r.actions = append(r.actions, ra)
+			rules[strings.ToLower(k)] = r
+			continue
+		}
+		rules[strings.ToLower(k)] = rule{actions: []ruleAction{{action: k}, ra}}
+	}
 	for k, params := range passRoleRules {
 		action := k
 		if r, ok := rules[strings.ToLower(k)]; ok {
@@ -308,6 +326,10 @@ var otherRules = map[string]rule{
 // the parameters that hold it (a role ARN, or for Glue a role name). The
 // call's own action is added by init.
 var passRoleRules = map[string][]string{
+	// "The caller of this operation must be granted the PassRole
+	// permission on the IAM role" (IAM API reference,
+	// AddRoleToInstanceProfile).
+	"iam:AddRoleToInstanceProfile":          {"roleName"},
 	"lambda:CreateFunction":                 {"role"},
 	"lambda:UpdateFunctionConfiguration":    {"role"},
 	"cloudformation:CreateStack":            {"roleARN"},
@@ -366,4 +388,64 @@ var passRoleRules = map[string][]string{
 	"datasync:CreateLocationS3":             {"s3Config.bucketAccessRoleArn"},
 	"appsync:CreateDataSource":              {"serviceRoleArn"},
 	"redshift:CreateCluster":                {"iamRoles"},
+}
+
+// Tag on create. EC2 and RDS authorize tags given to a create call as a
+// second action on the new resource: "If tags are specified in the
+// resource-creating action, Amazon performs additional authorization on
+// the ec2:CreateTags action" (EC2 User Guide, "Grant permission to tag
+// resources during creation"); "If tags are specified in the create
+// action, RDS performs additional authorization on the
+// rds:AddTagsToResource action" (RDS User Guide, "Grant permission to tag
+// Amazon RDS resources during creation").
+var tagActions = map[string]struct{ action, segments string }{
+	"ec2": {"ec2:CreateTags", "tagSpecificationSet|TagSpecification"},
+	"rds": {"rds:AddTagsToResource", "tags"},
+}
+
+// tagOnCreate lists the create calls that take tags, with the resource
+// types they create. RunInstances can tag the instance, its volumes and its
+// network interfaces; which of them a request tags is in
+// tagSpecificationSet.items.resourceType, which ingest does not keep, so
+// all three are listed.
+var tagOnCreate = map[string][]string{
+	"ec2:RunInstances":                    {"instance", "volume", "network-interface"},
+	"ec2:CreateVpc":                       {"vpc"},
+	"ec2:CreateSubnet":                    {"subnet"},
+	"ec2:CreateRouteTable":                {"route-table"},
+	"ec2:CreateInternetGateway":           {"internet-gateway"},
+	"ec2:CreateEgressOnlyInternetGateway": {"egress-only-internet-gateway"},
+	"ec2:CreateNatGateway":                {"natgateway"},
+	"ec2:CreateSecurityGroup":             {"security-group"},
+	"ec2:CreateNetworkInterface":          {"network-interface"},
+	"ec2:CreateNetworkAcl":                {"network-acl"},
+	"ec2:CreateVolume":                    {"volume"},
+	"ec2:CreateSnapshot":                  {"snapshot"},
+	"ec2:CopySnapshot":                    {"snapshot"},
+	"ec2:CreateFlowLogs":                  {"vpc-flow-log"},
+	"ec2:AllocateAddress":                 {"elastic-ip"},
+	"ec2:CreateLaunchTemplate":            {"launch-template"},
+	"ec2:CreateKeyPair":                   {"key-pair"},
+	"ec2:ImportKeyPair":                   {"key-pair"},
+	"ec2:CreateImage":                     {"image", "snapshot"},
+	"ec2:CopyImage":                       {"image"},
+	"ec2:RegisterImage":                   {"image"},
+	"ec2:CreateVpcEndpoint":               {"vpc-endpoint"},
+	"ec2:CreateDhcpOptions":               {"dhcp-options"},
+	"ec2:CreateVpcPeeringConnection":      {"vpc-peering-connection"},
+	"ec2:CreatePlacementGroup":            {"placement-group"},
+	"ec2:CreateCustomerGateway":           {"customer-gateway"},
+	"ec2:CreateVpnGateway":                {"vpn-gateway"},
+	"rds:CreateDBInstance":                {"db"},
+	"rds:CreateDBInstanceReadReplica":     {"db"},
+	"rds:RestoreDBInstanceFromDBSnapshot": {"db"},
+	"rds:CreateDBCluster":                 {"cluster"},
+	"rds:CreateDBSnapshot":                {"snapshot"},
+	"rds:CopyDBSnapshot":                  {"snapshot"},
+	"rds:CreateDBClusterSnapshot":         {"cluster-snapshot"},
+	"rds:CreateDBSubnetGroup":             {"subgrp"},
+	"rds:CreateDBParameterGroup":          {"pg"},
+	"rds:CreateDBClusterParameterGroup":   {"cluster-pg"},
+	"rds:CreateOptionGroup":               {"og"},
+	"rds:CreateEventSubscription":         {"es"},
 }

@@ -84,6 +84,15 @@ var serviceVars = map[string]varSource{
 	// CloudFormation stack ARNs end with a unique ID.
 	"cloudformation:stackname": {params: []string{"stackName"}},
 	"cloudformation:id":        {suffixWildcard: true},
+	// CloudFront and Glue name resources "id" and "name".
+	"cloudfront:distributionid": {params: []string{"id", "distributionId"}},
+	"glue:jobname":              {params: []string{"jobName", "name"}},
+	"glue:crawlername":          {params: []string{"crawlerName", "name"}},
+	// ECS task definitions: the family, and a revision the call assigns.
+	"ecs:taskdefinitionfamilyname":     {params: []string{"family"}},
+	"ecs:taskdefinitionrevisionnumber": {suffixWildcard: true},
+	// Pinpoint names apps "applicationId".
+	"mobiletargeting:appid": {params: []string{"applicationId"}},
 	// Budgets.
 	"budgets:budgetname": {params: []string{"budgetName", "budget.budgetName"}},
 	// API Gateway management paths.
