@@ -354,7 +354,7 @@ func (p *pipeline) read(ctx context.Context, j job) error {
 		o.ETag = etag
 	}
 	entry := store.ManifestEntry{Object: o.URI, ETag: o.ETag, Size: o.Size}
-	if p.opts.Store.Has(entry) {
+	if p.opts.Store.Lookup(entry, store.Scope{}).Covered {
 		p.mu.Lock()
 		p.summary.FilesAlreadyIngested++
 		p.mu.Unlock()

@@ -104,7 +104,15 @@
 //	count BIGINT
 //	first_seen, last_seen TIMESTAMP(MILLIS, UTC) (int64 Unix ms)
 //
-// The manifest has columns object, etag, size, events.
+// The manifest has one row per object version ingested, sorted by object,
+// etag and size:
+//
+//	object, etag VARCHAR
+//	size, events BIGINT
+//	scopes LIST<STRUCT<since, until TIMESTAMP(MILLIS, UTC),
+//	                   accounts, regions LIST<VARCHAR>>>
+//
+// A scope with since and until NULL and empty lists is everything.
 //
 // # Commit protocol
 //
@@ -123,18 +131,71 @@
 // concurrent commit removed one in between.
 //
 // A commit merges the rows it adds with the month's existing rows group by
-// group, reapplying the bound over their union, and refuses an object the
-// manifest already holds (same URI, ETag and size), naming it: re-ingesting
-// an object must never count its events twice.
+// group, reapplying the bound over their union, and merges its manifest
+// entries with the store's (see Scopes): it refuses, naming the object, an
+// entry that would count an event twice or leave one out.
+//
+// # Scopes
+//
+// A run may read an object and count only some of its events: those in its
+// time window (--since, --until) and, per event, its accounts and regions.
+// Its Scope is that selection, and the manifest records, per object, the
+// union of the scopes it was read under (its Coverage), with the number of
+// events counted. The invariant: the rows hold every event of an object
+// that lies in its coverage, once, and no other.
+//
+// A run with scope S skips an object whose coverage C holds all of S
+// (Store.Lookup). Otherwise it reads the object and counts the events in S
+// but not in C, and Commit records C ∪ S. Examples, for an object holding
+// events of May 31 and June 1:
+//
+//	run 1: --since 2024-06-01         C = [06-01, …)            June's events
+//	run 2: no filter                  C = everything            May's events added
+//	run 3: --until 2024-06-02         skipped: C covers it
+//
+//	run 1: --account 111122223333     C = accounts 111122223333
+//	run 2: --region eu-west-1         C = regions eu-west-1; accounts 111122223333
+//	                                  (adds the other accounts' eu-west-1 events)
+//
+// Coverages are kept canonical (see Coverage): the same set of events has
+// the same scopes whatever the runs that made it, so stores holding the
+// same events have the same bytes. Commit checks that the store's coverage
+// within S is still what the run excluded (Prior): another run that
+// committed the same object meanwhile makes the commit fail rather than
+// count twice.
+//
+// An object is its URI, ETag and size. CloudTrail never rewrites a log
+// object, so another ETag or size at a URI already ingested is a re-upload
+// or an edit: it is another object, read under the run's whole scope, and
+// the earlier version's events stay counted (they were real events). If
+// the content is the same, its events count twice: counts and totals grow,
+// but no principal gains or loses an action, resource or first/last seen,
+// whereas skipping it could lose events a policy needs. Ingest reports such
+// objects (Lookup's OtherVersion).
+//
+// Version-1 stores recorded no scopes: their objects count as ingested
+// under everything, which is what version 1 assumed. A version-1 run with
+// filters may have left events of its objects out; re-ingest such objects
+// into a new store to count them.
 //
 // # Merging stores
 //
 // Merge combines stores exactly, as if one store had ingested every
-// object; it is associative and commutative byte for byte. Two stores that
-// both hold the same object (two shards read it) are refused with an error
-// naming the object and both stores: keeping one manifest entry would still
-// leave its events counted twice in the rows, and there is no way to
-// subtract them. Stores cut with different bounds are refused too.
+// object; it is associative and commutative byte for byte. An object in
+// several stores merges when their scopes of it are disjoint (shards by
+// time window): events summed, scopes united. Overlapping scopes are
+// refused with an error naming the object, both stores and their scopes:
+// the events in the overlap are counted in both stores' rows, and there is
+// no way to subtract them. Stores cut with different bounds are refused
+// too.
+//
+// # Time windows
+//
+// Rows are per UTC day (day, with first_seen and last_seen inside it), so a
+// read selects whole days: Read with Since 2024-06-01T15:00Z starts at the
+// rows of June 1. A daily job can ingest yesterday's objects into one
+// long-lived store and generate from any window of days without reading a
+// log again.
 //
 // # Reading with DuckDB
 //

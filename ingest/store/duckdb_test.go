@@ -92,7 +92,18 @@ type duckResult struct {
 		NResources   string   `json:"n_resources"`
 		ResourceARNs []string `json:"resource_arns"`
 	}
-	Manifest struct{ Objects, Events string }
+	Manifest      struct{ Objects, Events string }
+	ManifestTypes []struct {
+		Column string `json:"column_name"`
+		Type   string `json:"column_type"`
+	} `json:"manifest_types"`
+	Scopes []struct {
+		Object string
+		Scopes []struct {
+			Since, Until      *string
+			Accounts, Regions []string
+		}
+	}
 }
 
 func str(p *string) string {
@@ -121,6 +132,9 @@ func TestDuckDBReadsStore(t *testing.T) {
 	for i := range 6 { // one group cut to a single set
 		a.rows = append(a.rows, s3Row(19_820, "cut", "GetObject", fmt.Sprintf("bk/d/%d", i)))
 	}
+	// Objects read under a window, accounts and regions, and under two scopes.
+	a.objects[0].Scopes = Coverage{{Since: 1717200000000, Until: 1717286400000, Accounts: []string{"111122223333", "444455556666"}, Regions: []string{"us-east-1"}}}
+	a.objects[1].Scopes = Coverage{{Until: 1717200000000}, {Since: 1717286400000, Regions: []string{"eu-west-1"}}}
 	commit(t, dir, opts, a)
 	commit(t, dir, opts, b)
 	want := tableOf(opts, a.rows, b.rows).Rows()
@@ -230,5 +244,38 @@ func TestDuckDBReadsStore(t *testing.T) {
 	}
 	if got.Manifest.Objects != "10" || got.Manifest.Events != fmt.Sprint(objects) {
 		t.Errorf("manifest: %+v, want 10 objects and %d events", got.Manifest, objects)
+	}
+	for _, c := range got.ManifestTypes {
+		if c.Column == "scopes" && c.Type != "STRUCT(since TIMESTAMP WITH TIME ZONE, \"until\" TIMESTAMP WITH TIME ZONE, accounts VARCHAR[], regions VARCHAR[])[]" {
+			t.Errorf("manifest column scopes has type %s", c.Type)
+		}
+	}
+	wantScopes := map[string]Coverage{}
+	for _, e := range sortedEntries(a.objects, b.objects) {
+		wantScopes[e.Object] = Union(e.Scopes)
+	}
+	gotScopes := map[string]Coverage{}
+	for _, e := range got.Scopes {
+		var c Coverage
+		for _, s := range e.Scopes {
+			sc := Scope{Accounts: s.Accounts, Regions: s.Regions}
+			if s.Since != nil {
+				sc.Since = atoi(t, *s.Since)
+			}
+			if s.Until != nil {
+				sc.Until = atoi(t, *s.Until)
+			}
+			if len(sc.Accounts) == 0 {
+				sc.Accounts = nil
+			}
+			if len(sc.Regions) == 0 {
+				sc.Regions = nil
+			}
+			c = append(c, sc)
+		}
+		gotScopes[e.Object] = c
+	}
+	if !reflect.DeepEqual(gotScopes, wantScopes) {
+		t.Errorf("manifest scopes read by DuckDB:\n got %v\nwant %v", gotScopes, wantScopes)
 	}
 }

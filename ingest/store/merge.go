@@ -19,11 +19,13 @@ import (
 // byte, whatever the order of the sources and however merges are nested,
 // and the same as one store that ingested every object.
 //
-// An object (same URI, ETag and size) in two of the stores means two
-// shards read it and its events are counted in both: Merge refuses, naming
-// the object and the two stores, rather than double count. Stores cut with
-// different bounds are refused too, since their union would not be what a
-// single run gives.
+// An object (same URI, ETag and size) may be in several of the stores when
+// they read it under disjoint scopes (shards by time window, say): its
+// entries merge, events summed and scopes united. If their scopes overlap,
+// the events in the overlap are counted in both stores and no merge can
+// subtract them: Merge refuses, naming the object, the two stores and
+// their scopes. Stores cut with different bounds are refused too, since
+// their union would not be what a single run gives.
 func Merge(ctx context.Context, dst string, srcs ...string) error {
 	if len(srcs) == 0 {
 		return errors.New("merge usage stores: no source store")
@@ -97,16 +99,17 @@ func Merge(ctx context.Context, dst string, srcs ...string) error {
 		}
 	}()
 
-	// Manifest: a single one is copied as is, several are merged.
+	// Manifest: a single one of this version is copied as is; several,
+	// or one of version 1, are merged into a new file.
 	var manifests []input
 	for _, in := range inputs {
 		if in.st.Manifest != nil {
 			manifests = append(manifests, in)
 		}
 	}
-	switch len(manifests) {
-	case 0:
-	case 1:
+	switch {
+	case len(manifests) == 0:
+	case len(manifests) == 1 && manifests[0].st.Version == SchemaVersion:
 		in := manifests[0]
 		mf := *in.st.Manifest
 		if in.dir != dst {
@@ -126,10 +129,7 @@ func Merge(ctx context.Context, dst string, srcs ...string) error {
 			defer m.close()
 			esrcs = append(esrcs, &fileEntries{name: in.dir, m: m})
 		}
-		mf, err := writeManifest(ctx, dst, esrcs, func(e *ManifestEntry, a, b string) error {
-			return fmt.Errorf("merge usage stores: object %s (etag %s, size %d) was ingested into both %s and %s: merging would count its events twice; re-run one shard without it",
-				e.Object, e.ETag, e.Size, a, b)
-		})
+		mf, err := writeManifest(ctx, dst, esrcs, mergeEntries)
 		if err != nil {
 			return err
 		}
@@ -190,4 +190,30 @@ func Merge(ctx context.Context, dst string, srcs ...string) error {
 	}
 	published = true
 	return nil
+}
+
+// mergeEntries combines the entries of one object from several stores,
+// which must have counted disjoint scopes of it.
+func mergeEntries(group []sourcedEntry) (ManifestEntry, error) {
+	if len(group) == 1 {
+		return group[0].entry, nil
+	}
+	for i := range group {
+		for j := range i {
+			a, b := &group[j], &group[i]
+			if a.entry.Scopes.Overlaps(b.entry.Scopes) {
+				e := &a.entry
+				return ManifestEntry{}, fmt.Errorf("merge usage stores: object %s (etag %s, size %d) was ingested into both %s (under %s) and %s (under %s): its events in the overlap are counted in both, and merging would count them twice; re-run one of the shards without it, or with a window that does not overlap",
+					e.Object, e.ETag, e.Size, a.from, a.entry.Scopes, b.from, b.entry.Scopes)
+			}
+		}
+	}
+	e := group[0].entry
+	scopes := []Coverage{e.Scopes}
+	for _, g := range group[1:] {
+		e.Events += g.entry.Events
+		scopes = append(scopes, g.entry.Scopes)
+	}
+	e.Scopes = Union(scopes...)
+	return e, nil
 }

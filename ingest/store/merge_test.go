@@ -176,7 +176,7 @@ func TestOpenRefuses(t *testing.T) {
 		files   map[string]string
 		wantErr string
 	}{
-		{"a newer version", map[string]string{pointerName: `{"format":"iamtailor-usage-store","version":2,"max_resource_sets":1000,"usage":[]}`}, "format version 2 and this iamtailor reads up to version 1"},
+		{"a newer version", map[string]string{pointerName: `{"format":"iamtailor-usage-store","version":3,"max_resource_sets":1000,"usage":[]}`}, "format version 3 and this iamtailor reads up to version 2"},
 		{"not a store", map[string]string{"notes.txt": "hello"}, "not a usage store"},
 		{"another format", map[string]string{pointerName: `{"format":"something","version":1}`}, "not an iamtailor usage store"},
 		{"a path outside the store", map[string]string{pointerName: `{"format":"iamtailor-usage-store","version":1,"max_resource_sets":1000,"usage":[{"file":"../x.parquet","month":"2024-01"}]}`}, "invalid data file"},

@@ -14,7 +14,18 @@ import (
 
 // SchemaVersion is the version of the store's layout and Parquet schema.
 // A store written by a newer version is refused rather than misread.
-const SchemaVersion = 1
+//
+// Version 2 added the manifest's scopes column; version-1 stores are read
+// (their objects count as ingested under everything, which is what a run
+// without filters records) and become version 2 with their next commit.
+// The data files' schema has not changed since version 1, and they say so.
+const SchemaVersion = 2
+
+// Schema versions written into each kind of Parquet file's metadata.
+const (
+	usageFileVersion    = 1
+	manifestFileVersion = 2
+)
 
 // Rows per row group. A row group is the unit DuckDB reads in parallel
 // and skips by its statistics, and the unit parquet-go buffers while
@@ -32,14 +43,14 @@ const (
 	writeBatchRows = 1024
 )
 
-func writerOptions(rowGroupRows int64) []parquet.WriterOption {
+func writerOptions(rowGroupRows int64, version int) []parquet.WriterOption {
 	return []parquet.WriterOption{
 		parquet.Compression(&parquet.Zstd),
 		parquet.MaxRowsPerRowGroup(rowGroupRows),
 		// The default names the parquet-go build: fix it so that the same
 		// rows give the same bytes whatever binary wrote them.
-		parquet.CreatedBy("iamtailor", "usage-store-"+strconv.Itoa(SchemaVersion), "-"),
-		parquet.KeyValueMetadata("iamtailor.usage_store.version", strconv.Itoa(SchemaVersion)),
+		parquet.CreatedBy("iamtailor", "usage-store-"+strconv.Itoa(version), "-"),
+		parquet.KeyValueMetadata("iamtailor.usage_store.version", strconv.Itoa(version)),
 		// High-cardinality columns (object keys, error messages) fall back
 		// to plain encoding instead of growing a dictionary without bound.
 		parquet.DictionaryMaxBytes(1 << 20),
@@ -66,7 +77,7 @@ func newUsageWriter(dir, month string) (*usageWriter, error) {
 		dir:   dir,
 		month: month,
 		af:    af,
-		pw:    parquet.NewGenericWriter[Row](af, writerOptions(usageRowGroupRows)...),
+		pw:    parquet.NewGenericWriter[Row](af, writerOptions(usageRowGroupRows, usageFileVersion)...),
 		batch: make([]Row, 0, writeBatchRows),
 		info:  usageFile{Month: month},
 	}, nil
@@ -316,7 +327,7 @@ func newManifestWriter(dir string) (*manifestWriter, error) {
 	}
 	return &manifestWriter{
 		af:    af,
-		pw:    parquet.NewGenericWriter[ManifestEntry](af, writerOptions(manifestRowGroupRows)...),
+		pw:    parquet.NewGenericWriter[ManifestEntry](af, writerOptions(manifestRowGroupRows, manifestFileVersion)...),
 		batch: make([]ManifestEntry, 0, writeBatchRows),
 	}, nil
 }
@@ -359,16 +370,22 @@ func (w *manifestWriter) finish() (manifestFile, error) {
 
 func (w *manifestWriter) discard() { w.af.discard() }
 
-// manifestRows reads a manifest file in order.
+// manifestRows reads a manifest file in order, of either version.
 type manifestRows struct {
-	path  string
-	f     *os.File
-	r     *parquet.GenericReader[ManifestEntry]
-	batch []ManifestEntry
-	n, i  int
-	done  bool
-	e     error
+	path        string
+	f           *os.File
+	read        func([]ManifestEntry) (int, error)
+	closeReader func() error
+	batch       []ManifestEntry
+	n, i        int
+	done        bool
+	e           error
 }
+
+var (
+	manifestSchema   = parquet.SchemaOf(ManifestEntry{})
+	manifestV1Schema = parquet.SchemaOf(manifestEntryV1{})
+)
 
 func openManifest(path string) (*manifestRows, error) {
 	f, err := os.Open(path)
@@ -385,13 +402,51 @@ func openManifest(path string) (*manifestRows, error) {
 		f.Close()
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
-	if err := checkSchema(pf, parquet.SchemaOf(ManifestEntry{})); err != nil {
+	m := &manifestRows{path: path, f: f, batch: make([]ManifestEntry, 1024)}
+	switch {
+	case parquet.EqualNodes(pf.Schema(), manifestSchema):
+		r := parquet.NewGenericReader[ManifestEntry](pf)
+		m.read = func(batch []ManifestEntry) (int, error) {
+			// Entries keep their own slices after the batch is reused.
+			clear(batch)
+			n, err := r.Read(batch)
+			for i := range batch[:n] {
+				normalizeEntry(&batch[i])
+			}
+			return n, err
+		}
+		m.closeReader = r.Close
+	case parquet.EqualNodes(pf.Schema(), manifestV1Schema):
+		r := parquet.NewGenericReader[manifestEntryV1](pf)
+		v1 := make([]manifestEntryV1, len(m.batch))
+		m.read = func(batch []ManifestEntry) (int, error) {
+			n, err := r.Read(v1)
+			for i, e := range v1[:n] {
+				batch[i] = ManifestEntry{Object: e.Object, ETag: e.ETag, Size: e.Size, Events: e.Events, Scopes: Everything()}
+			}
+			return n, err
+		}
+		m.closeReader = r.Close
+	default:
 		f.Close()
-		return nil, fmt.Errorf("read %s: %w", path, err)
+		return nil, fmt.Errorf("read %s: %w", path, checkSchema(pf, manifestSchema))
 	}
-	m := &manifestRows{path: path, f: f, r: parquet.NewGenericReader[ManifestEntry](pf), batch: make([]ManifestEntry, 1024)}
 	m.fill()
 	return m, nil
+}
+
+// normalizeEntry makes an entry read back equal to the entry written: the
+// reader gives empty lists where canonical scopes hold nil.
+func normalizeEntry(e *ManifestEntry) {
+	for i := range e.Scopes {
+		s := &e.Scopes[i]
+		if len(s.Accounts) == 0 {
+			s.Accounts = nil
+		}
+		if len(s.Regions) == 0 {
+			s.Regions = nil
+		}
+	}
 }
 
 func (m *manifestRows) peek() *ManifestEntry {
@@ -413,7 +468,7 @@ func (m *manifestRows) fill() {
 	if m.done {
 		return
 	}
-	n, err := m.r.Read(m.batch)
+	n, err := m.read(m.batch)
 	if err != nil && !errors.Is(err, io.EOF) {
 		m.e = fmt.Errorf("read %s: %w", m.path, err)
 	}
@@ -424,6 +479,6 @@ func (m *manifestRows) fill() {
 }
 
 func (m *manifestRows) close() {
-	m.r.Close()
+	m.closeReader()
 	m.f.Close()
 }

@@ -72,10 +72,34 @@ type Param struct {
 	Value string `parquet:"value,optional"`
 }
 
-// ManifestEntry records one ingested object so that it is never counted twice.
+// ManifestEntry records one ingested object, and what of it was counted,
+// so that no event of it is ever counted twice or left out.
+//
+// An object is identified by its URI, ETag and size: another ETag or size
+// at the same URI is another object (see the package doc).
 type ManifestEntry struct {
 	Object string `parquet:"object"` // canonical URI: s3://bucket/key or file:///abs/path
 	ETag   string `parquet:"etag"`   // S3 ETag, or for local files a content hash
 	Size   int64  `parquet:"size"`
-	Events int64  `parquet:"events"` // events read from it
+	// Events is the number of events counted from the object: those in
+	// Scopes, each once.
+	Events int64 `parquet:"events"`
+	// Scopes is the object's coverage: the union of the selections of the
+	// runs that read it, in canonical form (see Coverage). In an entry
+	// given to Commit it is the selection of the run that read the object,
+	// and empty means everything.
+	Scopes Coverage `parquet:"scopes,list"`
+	// Prior, in an entry given to Commit, is the object's coverage in the
+	// store when the run looked it up (Store.Lookup): the run counted the
+	// events of Scopes outside Prior. It is never stored.
+	Prior Coverage `parquet:"-"`
+}
+
+// manifestEntryV1 is a manifest row of a version-1 store, which recorded
+// no scopes: its objects count as read under everything.
+type manifestEntryV1 struct {
+	Object string `parquet:"object"`
+	ETag   string `parquet:"etag"`
+	Size   int64  `parquet:"size"`
+	Events int64  `parquet:"events"`
 }

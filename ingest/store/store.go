@@ -3,11 +3,9 @@ package store
 import (
 	"cmp"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"io/fs"
 	"iter"
 	"math"
@@ -28,8 +26,7 @@ type Store struct {
 
 	mu    sync.Mutex
 	st    state
-	index []objectKey // sorted keys of the manifest, loaded on first Has
-	ready bool
+	index *manifestIndex // loaded on the first Lookup
 }
 
 // state is the content of store.json: the published version.
@@ -342,68 +339,6 @@ func (s *Store) openLatestManifest() (*manifestRows, error) {
 	}
 }
 
-// objectKey identifies a manifest entry by 128 bits of hash of its URI,
-// ETag and size: 16 bytes per ingested object in memory, with a chance of
-// a false match far below that of a disk error.
-type objectKey struct{ a, b uint64 }
-
-var objectSeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
-
-func keyOf(e *ManifestEntry, buf *[]byte) objectKey {
-	b := append((*buf)[:0], e.Object...)
-	b = append(b, 0)
-	b = append(b, e.ETag...)
-	b = append(b, 0)
-	b = binary.LittleEndian.AppendUint64(b, uint64(e.Size))
-	*buf = b
-	return objectKey{maphash.Bytes(objectSeeds[0], b), maphash.Bytes(objectSeeds[1], b)}
-}
-
-func cmpObjectKey(x, y objectKey) int {
-	if c := cmp.Compare(x.a, y.a); c != 0 {
-		return c
-	}
-	return cmp.Compare(x.b, y.b)
-}
-
-// Has reports whether an object with this URI, ETag and size was ingested.
-// The manifest is loaded on the first call. If it cannot be read, Has
-// answers false and Commit reports the error (and refuses any object
-// already ingested), so nothing is counted twice.
-func (s *Store) Has(e ManifestEntry) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.ready {
-		s.index, _ = loadIndex(s.dir, s.st)
-		s.ready = true
-	}
-	var buf []byte
-	_, found := slices.BinarySearchFunc(s.index, keyOf(&e, &buf), cmpObjectKey)
-	return found
-}
-
-func loadIndex(dir string, st state) ([]objectKey, error) {
-	if st.Manifest == nil {
-		return nil, nil
-	}
-	m, err := openManifest(filepath.Join(dir, st.Manifest.File))
-	if err != nil {
-		return nil, err
-	}
-	defer m.close()
-	index := make([]objectKey, 0, st.Manifest.Objects)
-	var buf []byte
-	for e := m.peek(); e != nil; e = m.peek() {
-		index = append(index, keyOf(e, &buf))
-		m.advance()
-	}
-	if m.e != nil {
-		return nil, m.e
-	}
-	slices.SortFunc(index, cmpObjectKey)
-	return index, nil
-}
-
 func cmpEntry(a, b *ManifestEntry) int {
 	if c := cmp.Compare(a.Object, b.Object); c != 0 {
 		return c
@@ -415,11 +350,17 @@ func cmpEntry(a, b *ManifestEntry) int {
 }
 
 // Commit merges t into the store's rows, reapplying the size bound over
-// the union, and adds the manifest entries, atomically: after a crash at
-// any point the store is either as it was or fully updated. It refuses an
-// object the store already holds (the same URI, ETag and size), naming it,
-// because its events would be counted twice. Commits from several
-// processes are serialized by a lock file.
+// the union, and records the objects in added, atomically: after a crash at
+// any point the store is either as it was or fully updated. Commits from
+// several processes are serialized by a lock file.
+//
+// Each entry of added says what t holds of one object: Events events, those
+// of Scopes (empty: everything) outside Prior, the object's coverage when
+// the run looked it up. The store then covers the union of its coverage
+// and Scopes. Commit refuses, naming the object, an entry whose Prior no
+// longer matches the store within Scopes (another run counted some of
+// those events meanwhile, or the store does not hold what the run left
+// out): committing it would count events twice or lose some.
 func (s *Store) Commit(ctx context.Context, t *Table, added []ManifestEntry) error {
 	if err := makeStoreDir(s.dir); err != nil {
 		return fmt.Errorf("commit usage store: %w", err)
@@ -445,8 +386,17 @@ func (s *Store) Commit(ctx context.Context, t *Table, added []ManifestEntry) err
 	sorted := slices.Clone(added)
 	slices.SortFunc(sorted, func(a, b ManifestEntry) int { return cmpEntry(&a, &b) })
 	for i := range sorted {
-		if sorted[i].Object == "" {
+		e := &sorted[i]
+		if e.Object == "" {
 			return fmt.Errorf("commit usage store %s: a manifest entry has no object URI", s.dir)
+		}
+		for j := range e.Scopes {
+			if err := e.Scopes[j].validate(); err != nil {
+				return fmt.Errorf("commit usage store %s: object %s: %w", s.dir, e.Object, err)
+			}
+		}
+		if len(e.Scopes) == 0 {
+			e.Scopes = Everything()
 		}
 		if i > 0 && cmpEntry(&sorted[i-1], &sorted[i]) == 0 {
 			return fmt.Errorf("commit usage store %s: object %s (etag %s, size %d) is listed twice in one commit", s.dir, sorted[i].Object, sorted[i].ETag, sorted[i].Size)
@@ -474,18 +424,36 @@ func (s *Store) Commit(ctx context.Context, t *Table, added []ManifestEntry) err
 		}
 	}()
 
+	var recorded []ManifestEntry // the entries of added as the store now holds them
 	if len(sorted) > 0 {
-		srcs := []entrySource{&sliceEntries{name: "this commit", entries: sorted}}
+		const fromCommit = "this commit"
+		srcs := []entrySource{&sliceEntries{name: fromCommit, entries: sorted}}
 		if cur.Manifest != nil {
 			m, err := openManifest(filepath.Join(s.dir, cur.Manifest.File))
 			if err != nil {
 				return err
 			}
 			defer m.close()
-			srcs = append(srcs, &fileEntries{name: "the store " + s.dir, m: m})
+			srcs = append(srcs, &fileEntries{name: "the store", m: m})
 		}
-		mf, err := writeManifest(ctx, s.dir, srcs, func(e *ManifestEntry, a, b string) error {
-			return fmt.Errorf("commit usage store %s: object %s (etag %s, size %d) was already ingested: committing it again would count its events twice", s.dir, e.Object, e.ETag, e.Size)
+		mf, err := writeManifest(ctx, s.dir, srcs, func(group []sourcedEntry) (ManifestEntry, error) {
+			var added, held *ManifestEntry
+			for i := range group {
+				if group[i].from == fromCommit {
+					added = &group[i].entry
+				} else {
+					held = &group[i].entry
+				}
+			}
+			if added == nil {
+				return *held, nil
+			}
+			e, err := addScopes(held, added)
+			if err != nil {
+				return ManifestEntry{}, fmt.Errorf("commit usage store %s: %w", s.dir, err)
+			}
+			recorded = append(recorded, e)
+			return e, nil
 		})
 		if err != nil {
 			return err
@@ -529,29 +497,51 @@ func (s *Store) Commit(ctx context.Context, t *Table, added []ManifestEntry) err
 	if err := publish(s.dir, &next); err != nil {
 		if errors.Is(err, errPublished) {
 			published = true
-			s.setState(next, sorted)
+			s.setState(next, recorded)
 		}
 		return err
 	}
 	published = true
-	s.setState(next, sorted)
+	s.setState(next, recorded)
 	return nil
 }
 
+// addScopes is the entry of an object after a run counted added's events:
+// those of added.Scopes outside added.Prior. held is the store's entry for
+// the object, nil when it has none. The store's coverage within the run's
+// scopes must be what the run excluded, else some events would be counted
+// twice (the store covers more) or never (it covers less).
+func addScopes(held, added *ManifestEntry) (ManifestEntry, error) {
+	var cur Coverage
+	var events int64
+	if held != nil {
+		cur, events = held.Scopes, held.Events
+	}
+	run := Union(added.Scopes)
+	if got, want := cur.Intersect(run), added.Prior.Intersect(run); !got.Equal(want) {
+		if Union(got, want).Equal(got) {
+			return ManifestEntry{}, fmt.Errorf("object %s (etag %s, size %d) was already ingested under %s, and this commit counts its events under %s again (the run left out only %s): committing would count them twice",
+				added.Object, added.ETag, added.Size, cur, run, added.Prior)
+		}
+		return ManifestEntry{}, fmt.Errorf("object %s (etag %s, size %d): the run left out its events under %s as already counted, but the store holds it under %s: committing would leave events out; run the ingest again",
+			added.Object, added.ETag, added.Size, added.Prior, cur)
+	}
+	e := *added
+	e.Events += events
+	e.Scopes = Union(cur, run)
+	e.Prior = nil
+	return e, nil
+}
+
 // setState records the version this handle last published or saw, and
-// keeps the Has index in step with the entries it added.
-func (s *Store) setState(st state, added []ManifestEntry) {
+// keeps the Lookup index in step with the entries it recorded.
+func (s *Store) setState(st state, recorded []ManifestEntry) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.st = st
-	if !s.ready || len(added) == 0 {
-		return
+	if s.index != nil && len(recorded) > 0 {
+		s.index.update(recorded)
 	}
-	var buf []byte
-	for i := range added {
-		s.index = append(s.index, keyOf(&added[i], &buf))
-	}
-	slices.SortFunc(s.index, cmpObjectKey)
 }
 
 func referenced(st state, name string) bool {
@@ -875,36 +865,49 @@ func (f *fileEntries) advance()             { f.m.advance() }
 func (f *fileEntries) err() error           { return f.m.e }
 func (f *fileEntries) source() string       { return f.name }
 
-// writeManifest merges sorted manifests into a new file. The same object
-// in two sources is passed to dup, which returns the error to fail with.
-func writeManifest(ctx context.Context, dir string, srcs []entrySource, dup func(e *ManifestEntry, a, b string) error) (manifestFile, error) {
+// sourcedEntry is a manifest entry and the name of the source it came from.
+type sourcedEntry struct {
+	entry ManifestEntry
+	from  string
+}
+
+// writeManifest merges sorted manifests into a new file. The entries of
+// one object (URI, ETag and size) found in any of the sources are passed
+// together to combine, which returns the entry to write or the error to
+// fail with.
+func writeManifest(ctx context.Context, dir string, srcs []entrySource, combine func([]sourcedEntry) (ManifestEntry, error)) (manifestFile, error) {
 	w, err := newManifestWriter(dir)
 	if err != nil {
 		return manifestFile{}, err
 	}
 	defer w.discard()
-	var prev ManifestEntry
-	prevFrom := ""
+	var group []sourcedEntry
 	n := 0
 	for {
-		var first entrySource
+		var first *ManifestEntry
 		for _, s := range srcs {
-			if e := s.peek(); e != nil && (first == nil || cmpEntry(e, first.peek()) < 0) {
-				first = s
+			if e := s.peek(); e != nil && (first == nil || cmpEntry(e, first) < 0) {
+				first = e
 			}
 		}
 		if first == nil {
 			break
 		}
-		e := *first.peek()
-		if prevFrom != "" && cmpEntry(&prev, &e) == 0 {
-			return manifestFile{}, dup(&e, prevFrom, first.source())
+		key := *first
+		group = group[:0]
+		for _, s := range srcs {
+			for e := s.peek(); e != nil && cmpEntry(e, &key) == 0; e = s.peek() {
+				group = append(group, sourcedEntry{entry: *e, from: s.source()})
+				s.advance()
+			}
+		}
+		e, err := combine(group)
+		if err != nil {
+			return manifestFile{}, err
 		}
 		if err := w.write(e); err != nil {
 			return manifestFile{}, err
 		}
-		prev, prevFrom = e, first.source()
-		first.advance()
 		if n++; n%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return manifestFile{}, err

@@ -40,6 +40,7 @@ func makeFixture(seed uint64, nRows, nObjects int) fixture {
 			ETag:   fmt.Sprintf("\"%x\"", seed*1000+uint64(i)),
 			Size:   int64(1000 + i),
 			Events: int64(1 + i%7),
+			Scopes: Everything(),
 		})
 	}
 	return fixture{rows: rows, objects: objects}
@@ -163,10 +164,12 @@ func TestStoreCommitAndRead(t *testing.T) {
 	}
 }
 
-func TestStoreHas(t *testing.T) {
+func TestStoreLookup(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	f := makeFixture(3, 10, 4)
+	june := Scope{Since: day(t, "2024-06-01"), Until: day(t, "2024-07-01")}
+	f.objects[3].Scopes = Coverage{june}
 	commit(t, dir, TableOptions{}, f)
 	s, err := Open(ctx, dir)
 	if err != nil {
@@ -177,31 +180,61 @@ func TestStoreHas(t *testing.T) {
 	changedETag.ETag = "\"other\""
 	changedSize.Size++
 	other.Object += ".2"
+	juneOnly := f.objects[3]
+	july := Scope{Since: day(t, "2024-07-01"), Until: day(t, "2024-08-01")}
 	tests := []struct {
 		name string
 		e    ManifestEntry
-		want bool
+		run  Scope
+		want ObjectState
 	}{
-		{"same object", e, true},
-		{"event count does not matter", ManifestEntry{Object: e.Object, ETag: e.ETag, Size: e.Size}, true},
-		{"another ETag is another object", changedETag, false},
-		{"another size is another object", changedSize, false},
-		{"another URI", other, false},
+		{"same object", e, Scope{}, ObjectState{Coverage: Everything(), Covered: true}},
+		{"event count does not matter", ManifestEntry{Object: e.Object, ETag: e.ETag, Size: e.Size}, Scope{}, ObjectState{Coverage: Everything(), Covered: true}},
+		{"a narrower run is covered", e, june, ObjectState{Coverage: Everything(), Covered: true}},
+		{"another ETag is another object", changedETag, Scope{}, ObjectState{OtherVersion: true}},
+		{"another size is another object", changedSize, Scope{}, ObjectState{OtherVersion: true}},
+		{"another URI", other, Scope{}, ObjectState{}},
+		{"read for June, run for June", juneOnly, june, ObjectState{Coverage: Coverage{june}, Covered: true}},
+		{"read for June, run for a week of it", juneOnly, Scope{Since: day(t, "2024-06-03"), Until: day(t, "2024-06-10"), Regions: []string{"us-east-1"}}, ObjectState{Coverage: Coverage{june}, Covered: true}},
+		{"read for June, run for July", juneOnly, july, ObjectState{Coverage: Coverage{june}}},
+		{"read for June, run for everything", juneOnly, Scope{}, ObjectState{Coverage: Coverage{june}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := s.Has(tt.e); got != tt.want {
-				t.Errorf("Has(%+v) = %v, want %v", tt.e, got, tt.want)
+			if got := s.Lookup(tt.e, tt.run); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Lookup(%s, %s) = %+v, want %+v", tt.e.Object, tt.run, got, tt.want)
 			}
 		})
 	}
 	// Committing through the handle updates its answers.
-	if err := s.Commit(ctx, NewTable(TableOptions{}), []ManifestEntry{other}); err != nil {
+	juneOnly.Scopes, juneOnly.Prior, juneOnly.Events = Coverage{july}, Coverage{june}, 1
+	if err := s.Commit(ctx, NewTable(TableOptions{}), []ManifestEntry{other, juneOnly}); err != nil {
 		t.Fatal(err)
 	}
-	if !s.Has(other) {
-		t.Errorf("Has after Commit = false")
+	if got := s.Lookup(other, Scope{}); !got.Covered {
+		t.Errorf("Lookup after Commit = %+v, want covered", got)
 	}
+	junejuly := Coverage{{Since: june.Since, Until: july.Until}}
+	if got := s.Lookup(juneOnly, Scope{Since: june.Since, Until: july.Until}); !got.Covered || !reflect.DeepEqual(got.Coverage, junejuly) {
+		t.Errorf("Lookup after Commit = %+v, want covered by %s", got, junejuly)
+	}
+	// And a handle opened afterwards reads the same from the manifest.
+	s2, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s2.Lookup(juneOnly, Scope{}); !reflect.DeepEqual(got.Coverage, junejuly) || got.Covered {
+		t.Errorf("Lookup in a new handle = %+v, want coverage %s, not covering everything", got, junejuly)
+	}
+}
+
+func day(t testing.TB, s string) int64 {
+	t.Helper()
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.UnixMilli()
 }
 
 func TestStoreCommitRefusesObjectTwice(t *testing.T) {

@@ -34,6 +34,13 @@ async function main() {
   out.manifest = (await q(`select count(*)::varchar as objects, sum(events)::varchar as events
       from read_parquet('${dir}/manifest-*.parquet')`))[0];
 
+  out.manifest_types = await q(`select column_name, column_type from (describe select * from read_parquet('${dir}/manifest-*.parquet'))`);
+
+  // Scopes as epoch milliseconds (NULL for an open side) and lists.
+  out.scopes = await q(`select object, [{'since': epoch_ms(s.since)::varchar, 'until': epoch_ms(s.until)::varchar,
+      'accounts': s.accounts, 'regions': s.regions} for s in scopes] as scopes
+      from read_parquet('${dir}/manifest-*.parquet') order by object`);
+
   process.stdout.write(JSON.stringify(out));
 }
 
