@@ -8,6 +8,7 @@ TOOLS      := $(CURDIR)/.tools
 NODE_DIR   := testdata/node
 VERSITYGW  := $(TOOLS)/bin/versitygw
 STATICCHECK:= $(TOOLS)/bin/staticcheck
+CHROMIUM   := /usr/bin/chromium
 VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS    := -X main.version=$(VERSION)
 # Seconds each fuzz target runs during `make test`.
@@ -21,14 +22,18 @@ export PATH := $(TOOLS)/bin:$(PATH)
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/iamtailor
 
-# Tools the tests use, installed once into .tools/ and testdata/node/.
-tools: $(VERSITYGW) $(NODE_DIR)/node_modules/.installed
+# Tools the tests use, installed once into .tools/ and testdata/node/, and
+# Chromium (Debian's package) for the report.html check.
+tools: $(VERSITYGW) $(NODE_DIR)/node_modules/.installed $(CHROMIUM)
 
 $(VERSITYGW):
 	GOBIN=$(TOOLS)/bin $(GO) install github.com/versity/versitygw/cmd/versitygw@v1.8.0
 
 $(STATICCHECK):
 	GOBIN=$(TOOLS)/bin $(GO) install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+$(CHROMIUM):
+	apt-get update && apt-get install -y --no-install-recommends chromium
 
 $(NODE_DIR)/node_modules/.installed: $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
 	cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
