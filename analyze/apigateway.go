@@ -99,7 +99,7 @@ func (m *Mapper) apigatewayResources(c *rowCtx, pl *plan, pa *planAction) []buil
 			t := parseARNTemplate(rt, s)
 			var out []builtResource
 			for _, b := range m.fill(c, &t) {
-				if rt.Matches(b.arn) {
+				if m.matches(rt, b.arn) {
 					out = append(out, c.note(b))
 				}
 			}

@@ -82,6 +82,7 @@ type Mapper struct {
 	cat   *catalog.Catalog
 	mu    sync.RWMutex
 	plans map[planKey]*plan
+	fit   fitCache
 }
 
 type planKey struct{ source, name string }
@@ -243,7 +244,8 @@ func (m *Mapper) planFor(source, name string) *plan {
 	if ok {
 		return p
 	}
-	p = m.makePlan(source, name)
+	k = planKey{strings.Clone(source), strings.Clone(name)}
+	p = m.makePlan(k.source, k.name)
 	m.mu.Lock()
 	if q, ok := m.plans[k]; ok {
 		p = q
@@ -411,7 +413,7 @@ func (m *Mapper) resources(c *rowCtx, pl *plan, pa *planAction) []builtResource 
 	// Keep only what fits the action's resource types.
 	kept := out[:0]
 	for _, b := range out {
-		if b.arn == "*" || pa.act.ResourceTypesFor(b.arn) != nil {
+		if b.arn == "*" || m.typesFor(pa.act, b.arn) != nil {
 			kept = append(kept, b)
 		}
 	}
@@ -535,7 +537,7 @@ func (m *Mapper) createdResources(c *rowCtx, pa *planAction) []builtResource {
 			var filled []builtResource
 			for _, t := range tt.templates {
 				for _, b := range m.fill(c, &t) {
-					if t.rt.Matches(b.arn) {
+					if m.matches(t.rt, b.arn) {
 						filled = append(filled, c.note(b))
 					}
 				}

@@ -242,7 +242,7 @@ func (m *Mapper) singleVariableARN(c *rowCtx, prefix, typ, value string) (string
 		}
 	}
 	arn := b.String()
-	return arn, rt.Matches(arn)
+	return arn, m.matches(rt, arn)
 }
 
 // queueARN turns an SQS queue URL into the queue's ARN:
@@ -305,7 +305,7 @@ func (m *Mapper) resolveGeneric(c *rowCtx, pa *planAction, prefix string, useRes
 		if p.fromResource && !useResources {
 			continue
 		}
-		fits := pa.act.ResourceTypesFor(p.arn)
+		fits := m.typesFor(pa.act, p.arn)
 		for _, rt := range fits {
 			for i := range types {
 				if types[i].rt == rt {
@@ -317,7 +317,7 @@ func (m *Mapper) resolveGeneric(c *rowCtx, pa *planAction, prefix string, useRes
 	for i := range types {
 		for _, t := range types[i].templates {
 			for _, b := range m.fill(c, &t) {
-				if t.rt.Matches(b.arn) {
+				if m.matches(t.rt, b.arn) {
 					add(i, c.note(b))
 				}
 			}
