@@ -59,6 +59,10 @@ func TestPrincipals(t *testing.T) {
 			r.IdentityType, r.IdentityARN, r.UserName = "IdentityCenterUser", "", ""
 			r.OnBehalfOfUserID, r.OnBehalfOfStoreARN = "u-123", "arn:aws:identitystore::111122223333:identitystore/d-1"
 		}), KindIdentityCenterUser, "arn:aws:identitystore:::user/u-123", "", true, IsPrincipal, "aws", "u-123"},
+		{"Identity Center user by onBehalfOf only", apiRow("q.amazonaws.com", "SendMessage", func(r *store.Row) {
+			r.IdentityType, r.IdentityARN, r.UserName = "Unknown", "", ""
+			r.OnBehalfOfUserID = "u-456"
+		}), KindIdentityCenterUser, "arn:aws:identitystore:::user/u-456", "", true, IsPrincipal, "aws", "u-456"},
 		{"SAML user", apiRow("sts.amazonaws.com", "AssumeRoleWithSAML", func(r *store.Row) {
 			r.IdentityType, r.IdentityARN, r.UserName, r.IdentityProvider = "SAMLUser", "", "jo", "arn:aws:iam::111122223333:saml-provider/idp"
 		}), KindSAMLUser, "arn:aws:iam::111122223333:saml-provider/idp/jo", "", true, IsPrincipal, "aws", "jo"},

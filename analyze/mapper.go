@@ -374,6 +374,34 @@ func (m *Mapper) deniedAccesses(mp *Mapping) []MappedAccess {
 
 // resources builds one rule action's resources for a row.
 func (m *Mapper) resources(c *rowCtx, pl *plan, pa *planAction) []builtResource {
+	out := m.actionResources(c, pl, pa)
+	if pa.act.Service.Prefix == "logs" {
+		out = logGroupsForPolicy(pa.act.Name, out)
+	}
+	return out
+}
+
+// logGroupsForPolicy gives log group ARNs the form IAM evaluates: CloudWatch
+// Logs authorizes every action on a log group as
+// arn:…:log-group:NAME:* except TagResource, UntagResource and
+// ListTagsForResource, which take the ARN without ":*" (CloudWatch Logs
+// User Guide, "CloudWatch Logs resources and operations").
+func logGroupsForPolicy(action string, rs []builtResource) []builtResource {
+	switch action {
+	case "TagResource", "UntagResource", "ListTagsForResource":
+		return rs
+	}
+	for i, r := range rs {
+		_, rest, ok := strings.Cut(r.arn, ":log-group:")
+		if ok && !strings.Contains(rest, ":") && !strings.HasSuffix(rest, "*") {
+			rs[i].arn += ":*"
+		}
+	}
+	return rs
+}
+
+// actionResources builds one rule action's resources for a row.
+func (m *Mapper) actionResources(c *rowCtx, pl *plan, pa *planAction) []builtResource {
 	if !pa.act.TakesResources() {
 		return []builtResource{{arn: "*"}}
 	}

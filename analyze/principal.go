@@ -52,7 +52,12 @@ func principalOf(r *store.Row) (Principal, string, NotPrincipal) {
 	}
 	acct := firstNonEmpty(r.IdentityAccount, r.Account)
 	part := partitionOf(firstNonEmpty(r.IssuerARN, r.IdentityARN), r.Region)
-	switch r.IdentityType {
+	typ := r.IdentityType
+	if (typ == "" || typ == "Unknown") && r.OnBehalfOfUserID != "" {
+		// An Identity Center user logged by its onBehalfOf block only.
+		typ = "IdentityCenterUser"
+	}
+	switch typ {
 	case "AssumedRole":
 		roleARN := ""
 		if strings.Contains(r.IssuerARN, ":role/") {
