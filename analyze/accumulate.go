@@ -152,6 +152,10 @@ func (pa *principalAcc) usage(known map[iamKey][]string) PrincipalUsage {
 		Events:         pa.events,
 		FirstSeen:      pa.first,
 		LastSeen:       pa.last,
+		Observed:       []Observed{},
+		Denied:         []Denied{},
+		Unproven:       []Unproven{},
+		Unmapped:       []Unmapped{},
 		Permissionless: pa.permissionless.sorted(),
 		NonAPI:         pa.nonAPI.sorted(),
 	}

@@ -208,18 +208,43 @@ func (a *Analyzer) add(row *store.Row, count, first, last int64) {
 	via := row.EventSource + ":" + row.EventName
 	switch mp.Outcome {
 	case OutcomeObserved:
-		for _, ma := range mp.Accesses {
+		for _, ma := range onePerKey(mp.Accesses) {
 			pa.addObserved(ma, via, count, first, last)
 		}
 	case OutcomeDenied:
-		for _, d := range mp.denied {
+		for _, d := range onePerKey(mp.denied) {
 			pa.addDenied(row, d.Access, d.iam, count, first, last)
 		}
 	case OutcomeUnproven:
-		for _, ma := range mp.Accesses {
+		for _, ma := range onePerKey(mp.Accesses) {
 			pa.addUnproven(row, ma, count)
 		}
 	}
+}
+
+// onePerKey keeps one access per accumulation key: the two ARNs that cover
+// an IAM name of unknown path share a key, and one event must count once.
+func onePerKey(as []MappedAccess) []MappedAccess {
+	dup := false
+	for i := 1; i < len(as) && !dup; i++ {
+		dup = as[i].iam != nil
+	}
+	if !dup {
+		return as
+	}
+	out := make([]MappedAccess, 0, len(as))
+	seen := make(map[accessKey]int, len(as))
+	for _, ma := range as {
+		k := keyOf(ma)
+		if i, ok := seen[k]; ok {
+			// The call's own action wins over a companion.
+			out[i].Companion = out[i].Companion && ma.Companion
+			continue
+		}
+		seen[k] = len(out)
+		out = append(out, ma)
+	}
+	return out
 }
 
 func (a *Analyzer) principal(p Principal, noPolicy string) *principalAcc {

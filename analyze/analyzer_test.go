@@ -259,6 +259,12 @@ func TestIAMPathsLearned(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	// The two ARNs covering an unknown path count the event once.
+	for _, o := range u.Observed {
+		if o.Count != 1 {
+			t.Errorf("%s %s counted %d times, want 1", o.Action, o.Resource, o.Count)
+		}
+	}
 	// A session of the role shows its path too.
 	res = analyze(get, apiRow(s3Src, "ListBuckets", asRole("arn:aws:iam::111122223333:role/team/app")))
 	u = findPrincipal(t, res, testUserARN)
@@ -318,4 +324,21 @@ func TestDeterministic(t *testing.T) {
 			t.Fatalf("seed %d: result differs from the ordered run", seed)
 		}
 	}
+}
+
+// TestAnalyzeGolden keeps the full analysis of the small corpora (Security
+// Lake samples, OTRF, trailscraper fixtures) as a golden file, so that any
+// change in what iamtailor concludes is reviewed.
+func TestAnalyzeGolden(t *testing.T) {
+	var rows []store.Row
+	for _, c := range corpora(t) {
+		if c.name != "invictus" {
+			rows = append(rows, corpusRows(t, c)...)
+		}
+	}
+	b, err := json.MarshalIndent(analyze(rows...), "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, append(b, '\n'))
 }
