@@ -127,6 +127,8 @@ type decoder struct {
 	n     int
 	base  int64 // stream offset of buf[0]
 	lines int64 // line breaks in the stream before buf[0]
+	// linesUnknown: bytes were discarded without counting their lines.
+	linesUnknown bool
 	eof   bool
 	// readErr is a read failure not yet reported: the bytes that arrived
 	// before it are decoded first.
@@ -171,6 +173,7 @@ func (d *decoder) decode(r io.Reader, fn func(*Event) error) (FileResult, error)
 	d.res = FileResult{}
 	d.fn = fn
 	d.pos, d.n, d.base, d.lines, d.eof, d.readErr = 0, 0, 0, 0, false, nil
+	d.linesUnknown = false
 	d.idxValid = false
 	if d.buf == nil {
 		d.buf = make([]byte, initialBuffer+scanPad)
@@ -269,7 +272,14 @@ func (d *decoder) more() error {
 		return d.readErr
 	}
 	if d.pos > 0 {
-		d.lines += int64(bytes.Count(d.buf[:d.pos], []byte{'\n'}))
+		// Line numbers matter for NDJSON; elsewhere counting every line
+		// break of a large one-line file is wasted work, and messages say
+		// only the byte offset once earlier data has been discarded.
+		if d.res.Format == "" || d.res.Format == FormatNDJSON {
+			d.lines += int64(bytes.Count(d.buf[:d.pos], []byte{'\n'}))
+		} else {
+			d.linesUnknown = true
+		}
 		copy(d.buf, d.buf[d.pos:d.n])
 		d.base += int64(d.pos)
 		d.n -= d.pos
@@ -346,6 +356,9 @@ func (d *decoder) avail(k int) (bool, error) {
 func (d *decoder) syntaxErr(off int, msg string) error {
 	if off > d.n {
 		off = d.n
+	}
+	if d.linesUnknown {
+		return &FileError{Reason: SkipInvalidJSON, Err: fmt.Errorf("%s at byte %d", msg, d.base+int64(off))}
 	}
 	line := d.lines + int64(bytes.Count(d.buf[:off], []byte{'\n'})) + 1
 	return &FileError{Reason: SkipInvalidJSON, Err: fmt.Errorf("%s at byte %d (line %d)", msg, d.base+int64(off), line)}
@@ -834,7 +847,7 @@ func (d *decoder) deliverChecked(checkShape, first bool, at int) error {
 			}
 			reason = SkipInsightEvent
 		} else {
-			reason = sl.complete()
+			reason = sl.complete(&d.p.minutes)
 		}
 	}
 	if reason != "" {
@@ -846,7 +859,7 @@ func (d *decoder) deliverChecked(checkShape, first bool, at int) error {
 }
 
 // complete checks the required fields and fills the derived ones.
-func (sl *slot) complete() SkipReason {
+func (sl *slot) complete(minutes *minuteCache) SkipReason {
 	ev := &sl.ev
 	switch {
 	case ev.Source == "":
@@ -861,7 +874,7 @@ func (sl *slot) complete() SkipReason {
 	if !ok {
 		return SkipMissingEventTime
 	}
-	t, ok := parseEventTime(raw)
+	t, ok := minutes.parse(raw)
 	if !ok {
 		return SkipInvalidEventTime
 	}

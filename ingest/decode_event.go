@@ -1,7 +1,5 @@
 package ingest
 
-import "unsafe"
-
 // The event parser: reads one JSON object as a CloudTrail event, keeping only
 // the fields Event holds and skipping everything else without building it.
 // Keys are matched exactly (case-sensitive); when a key repeats, the last
@@ -68,6 +66,7 @@ type parser struct {
 	w                   wrapper
 	inBuf               []byte
 	inIdx               []block
+	minutes             minuteCache
 }
 
 // parseItem parses the object at p.s.i as a level-0 item. first enables
@@ -93,8 +92,12 @@ func (s *scanner) objStart() bool {
 // follows; at the closing brace, or on an error (s.err), it returns false.
 func (s *scanner) objNext() bool {
 	i := s.ws(s.i)
-	switch s.b[i] {
+	switch s.at(i) {
 	case ',':
+		if s.at(i+1) == '"' {
+			s.i = i + 1
+			return true
+		}
 		s.i = s.ws(i + 1)
 		return true
 	case '}':
@@ -108,14 +111,18 @@ func (s *scanner) objNext() bool {
 // memberKey reads a member's key, the colon and the whitespace after it,
 // leaving s.i at the value.
 func (s *scanner) memberKey() (string, bool) {
-	b := s.b
 	i := s.i
-	if b[i] != '"' {
+	if s.at(i) != '"' {
 		return "", s.fail(i, "looking for beginning of object key string")
 	}
 	var key string
 	if e := s.strEnd(i + 1); e >= 0 {
-		key = unsafe.String(unsafe.SliceData(b[i+1:]), e-i-1)
+		key = s.str(i+1, e)
+		// Compact JSON: the colon and then the value follow at once.
+		if s.at(e+1) == ':' && s.at(e+2) > ' ' {
+			s.i = e + 2
+			return key, true
+		}
 		i = e + 1
 	} else {
 		s.i = i
@@ -126,7 +133,7 @@ func (s *scanner) memberKey() (string, bool) {
 		key, i = k, s.i
 	}
 	i = s.ws(i)
-	if b[i] != ':' {
+	if s.at(i) != ':' {
 		return "", s.fail(i, "after object key")
 	}
 	s.i = s.ws(i + 1)
@@ -234,11 +241,11 @@ func isDigestKey(k string) bool {
 // stringField reads a string value; any other value is skipped and reads as
 // absent.
 func (s *scanner) stringField() (string, bool, bool) {
-	if s.b[s.i] == '"' {
+	if s.at(s.i) == '"' {
 		p := s.i + 1
 		if e := s.strEnd(p); e >= 0 {
 			s.i = e + 1
-			return unsafe.String(unsafe.SliceData(s.b[p:]), e-p), true, true
+			return s.str(p, e), true, true
 		}
 		v, ok := s.readStringIndexed()
 		return v, true, ok

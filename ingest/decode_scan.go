@@ -68,7 +68,18 @@ type scanner struct {
 	nidx int
 	ist  indexState
 	o    int
+
+	// base is &b[0], for the few hot reads that skip bounds checks (see at).
+	base unsafe.Pointer
 }
+
+// at returns s.b[i] without a bounds check. Callers only pass positions at
+// most a few bytes past n, which the scanPad zero bytes after the window
+// cover.
+func (s *scanner) at(i int) byte { return *(*byte)(unsafe.Add(s.base, i)) }
+
+// str returns s.b[i:j] as a string without bounds checks; i <= j <= n.
+func (s *scanner) str(i, j int) string { return unsafe.String((*byte)(unsafe.Add(s.base, i)), j-i) }
 
 // indexChunk is how many blocks are indexed at a time (8 KiB of input).
 const indexChunk = 128
@@ -93,7 +104,11 @@ func (s *scanner) indexed(j int) bool {
 }
 
 func (s *scanner) reset(b []byte, n, i int, eof bool) {
+	if n+scanPad > len(b) {
+		panic("ingest: scanner window without its padding") // a bug, never input
+	}
 	s.b, s.n, s.i, s.eof, s.err = b, n, i, eof, nil
+	s.base = unsafe.Pointer(unsafe.SliceData(b))
 	s.arena = s.arena[:0]
 }
 
@@ -132,8 +147,7 @@ func isSpace(c byte) bool { return c <= ' ' && (c == ' ' || c == '\n' || c == '\
 
 // ws skips whitespace from i.
 func (s *scanner) ws(i int) int {
-	b := s.b
-	for b[i] <= ' ' && isSpace(b[i]) {
+	for c := s.at(i); c <= ' ' && isSpace(c); c = s.at(i) {
 		i++
 	}
 	return i
@@ -155,21 +169,25 @@ func (s *scanner) readString() (string, bool) {
 	p := s.i + 1
 	if e := s.strEnd(p); e >= 0 {
 		s.i = e + 1
-		return unsafe.String(unsafe.SliceData(s.b[p:]), e-p), true
+		return s.str(p, e), true
 	}
 	return s.readStringIndexed()
 }
 
 // strEnd is the fast path of string scanning: for string content starting
-// at p that ends in the same 64-byte block and holds nothing special, it
-// returns the position of the closing quote; otherwise -1. It is small
-// enough to be inlined.
+// at p that ends within 64 bytes and holds nothing special, it returns the
+// position of the closing quote; otherwise -1. It is small enough to be
+// inlined.
 func (s *scanner) strEnd(p int) int {
 	k := uint(p - s.o)
-	if j := k >> 6; j < uint(s.nidx) {
-		bl := &s.idx[j]
-		if m := bl.quote >> (k & 63); m != 0 && (bl.special>>(k&63))&(m^(m-1)) == 0 {
-			return p + bits.TrailingZeros64(m)
+	if j := k >> 6; j+1 < uint(s.nidx) {
+		bl := (*[2]block)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(s.idx)), j*uint(unsafe.Sizeof(block{}))))
+		sh := k & 63
+		// The 64 index bits from p on, from p's block and the next.
+		q := bl[0].quote>>sh | bl[1].quote<<1<<(63-sh)
+		sp := bl[0].special>>sh | bl[1].special<<1<<(63-sh)
+		if q != 0 && sp&(q^(q-1)) == 0 {
+			return p + bits.TrailingZeros64(q)
 		}
 	}
 	return -1

@@ -583,3 +583,48 @@ func TestDecodeCallbackError(t *testing.T) {
 		t.Fatalf("got %v after %d callbacks", err, n)
 	}
 }
+
+// TestDecodeConcurrentClones decodes the corpora from several goroutines at
+// once (pooled decoders, reused events) with consumers that keep clones,
+// and checks every goroutine saw exactly what a lone decode sees. Run it
+// with -race.
+func TestDecodeConcurrentClones(t *testing.T) {
+	var inputs [][]byte
+	var want [][]Event
+	for _, p := range decCorpusFiles(t) {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, evs, err := decDecode(data)
+		if err != nil || len(evs) == 0 {
+			continue
+		}
+		inputs, want = append(inputs, data), append(want, evs)
+		if data[0] != 0x1f {
+			inputs, want = append(inputs, decGzip(t, data)), append(want, evs)
+		}
+	}
+	errs := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		go func(g int) {
+			for k := range inputs {
+				i := (k + g*7) % len(inputs)
+				_, evs, err := decDecode(inputs[i])
+				if err == nil && !reflect.DeepEqual(evs, want[i]) {
+					err = fmt.Errorf("input %d decoded differently in goroutine %d", i, g)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}(g)
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}

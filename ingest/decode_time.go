@@ -17,6 +17,32 @@ func parseEventTime(s string) (int64, bool) {
 	return t.UnixMilli(), true
 }
 
+// minuteCache remembers the last "2006-01-02T15:04" prefix parsed: the
+// events of one log file share a few minutes, so most timestamps need only
+// their seconds parsed.
+type minuteCache struct {
+	prefix [16]byte
+	ms     int64 // the prefix's minute in Unix milliseconds
+	ok     bool
+}
+
+// parseEventTimeCached is parseEventTime with the minute cache.
+func (c *minuteCache) parse(s string) (int64, bool) {
+	if c.ok && len(s) == 20 && s[19] == 'Z' && s[16] == ':' && string(c.prefix[:]) == s[:16] {
+		if sec, ok := timeDigits(s[17:19]); ok && sec <= 59 {
+			return c.ms + int64(sec)*1000, true
+		}
+	}
+	ms, ok := parseEventTime(s)
+	if ok && len(s) == 20 && s[19] == 'Z' {
+		if sec, ok2 := timeDigits(s[17:19]); ok2 {
+			copy(c.prefix[:], s[:16])
+			c.ms, c.ok = ms-int64(sec)*1000, true
+		}
+	}
+	return ms, ok
+}
+
 func parseZuluFast(s string) (int64, bool) {
 	if len(s) < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[len(s)-1] != 'Z' {
 		return 0, false

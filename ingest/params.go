@@ -1,9 +1,6 @@
 package ingest
 
-import (
-	"bytes"
-	"strings"
-)
+import "bytes"
 
 // The request-parameter rule.
 //
@@ -124,22 +121,24 @@ func classifyParamKey(key string) uint8 {
 
 // keepParamValue applies the value part of the rule.
 func keepParamValue(v string) bool {
-	if len(v) == 0 || len(v) > maxParamValue {
+	if len(v) == 0 || len(v) > maxParamValue || v[0] == '{' || v[0] == '[' {
 		return false
 	}
-	if v[0] == '{' || v[0] == '[' {
-		return false
-	}
-	if strings.IndexByte(v, '\n') >= 0 || strings.IndexByte(v, '\r') >= 0 {
-		return false
+	query := -1
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case '\n', '\r':
+			return false
+		case '?':
+			if query < 0 {
+				query = i
+			}
+		}
 	}
 	if isAccessKeyID(v) || v == "HIDDEN_DUE_TO_SECURITY_REASONS" {
 		return false
 	}
-	if q := strings.IndexByte(v, '?'); q >= 0 && signedQuery(v[q:]) {
-		return false
-	}
-	return true
+	return query < 0 || !signedQuery(v[query:])
 }
 
 // isAccessKeyID reports an AWS access key id: AKIA (long-term) or ASIA
@@ -160,9 +159,8 @@ func isAccessKeyID(v string) bool {
 // signedQuery reports a URL query that carries a signature, credential or
 // security token (presigned URLs).
 func signedQuery(q string) bool {
-	q = strings.ToLower(q)
-	return strings.Contains(q, "signature=") || strings.Contains(q, "credential=") ||
-		strings.Contains(q, "security-token=") || strings.Contains(q, "securitytoken=")
+	return containsFold(q, "signature=") || containsFold(q, "credential=") ||
+		containsFold(q, "security-token=") || containsFold(q, "securitytoken=")
 }
 
 // paramClassifier caches key classes: the keys of requestParameters come
@@ -174,7 +172,7 @@ type paramClassifier struct {
 }
 
 const (
-	classSlots  = 256
+	classSlots  = 1024
 	classKeyMax = 46
 )
 
@@ -192,7 +190,7 @@ func (pc *paramClassifier) class(key string) uint8 {
 	h := keyHashString(key)
 	// Two-way set associative on the key's hash: a miss replaces the
 	// second slot of the pair, so a frequent key in the first stays.
-	i := uint(h>>56) &^ 1
+	i := uint(h>>54) &^ 1
 	for k := uint(0); k < 2; k++ {
 		sl := &pc.slots[i+k]
 		if int(sl.n) == n && string(sl.key[:n]) == key {
