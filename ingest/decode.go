@@ -129,7 +129,7 @@ type decoder struct {
 	lines int64 // line breaks in the stream before buf[0]
 	// linesUnknown: bytes were discarded without counting their lines.
 	linesUnknown bool
-	eof   bool
+	eof          bool
 	// readErr is a read failure not yet reported: the bytes that arrived
 	// before it are decoded first.
 	readErr error
