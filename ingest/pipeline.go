@@ -32,6 +32,9 @@ type Options struct {
 	// counted but had events skipped. Called from several goroutines, one
 	// call at a time.
 	OnSkip func(Notice)
+	// Formats read objects that Decode does not (Security Lake Parquet,
+	// query results), tried in order on each object's first bytes.
+	Formats []ObjectFormat
 	// OnProgress, if set, is called every ProgressInterval (default 1 s)
 	// while the run lasts.
 	OnProgress       func(Progress)
@@ -422,7 +425,7 @@ func (p *pipeline) decode(ctx context.Context, tree Tree, o Object, dir *Positio
 	body := &countingBody{r: rc, want: o.Size, progress: &p.bytes}
 	var row store.Row
 	n := 0
-	d.result, err = Decode(body, func(ev *Event) error {
+	onEvent := func(ev *Event) error {
 		if n++; n&1023 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -440,7 +443,27 @@ func (p *pipeline) decode(ctx context.Context, tree Tree, o Object, dir *Positio
 		FillRow(ev, &row)
 		rows.Add(&row)
 		return nil
-	})
+	}
+	var src io.Reader = body
+	handled := false
+	if len(p.opts.Formats) > 0 {
+		src, handled, d.result, err = p.readFormats(ctx, rc, body, o, Sink{Event: onEvent, Row: func(r *store.Row) error {
+			p.events.Add(r.Count)
+			switch p.filter.row(r, dir) {
+			case eventOutsideWindow:
+				d.outside += r.Count
+				return ctx.Err()
+			case eventFiltered:
+				d.filtered += r.Count
+				return ctx.Err()
+			}
+			rows.Add(r)
+			return ctx.Err()
+		}})
+	}
+	if !handled {
+		d.result, err = Decode(src, onEvent)
+	}
 	p.events.Add(int64(n & 1023))
 	if body.err != nil {
 		// The transfer failed, whatever the decoder made of it.
