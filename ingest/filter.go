@@ -4,7 +4,11 @@ import (
 	"fmt"
 	"hash/fnv"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/iamtailor/iamtailor/ingest/store"
 )
 
 // Filter selects what a run reads. Path components prune the listing of a
@@ -27,6 +31,8 @@ type Filter struct {
 }
 
 // Shard is share Index of Count (0 ≤ Index < Count); Count 0 takes all.
+// Objects are assigned by their keys alone (see shardOf), so n runs with
+// shards 0/n … n-1/n over the same sources read every object exactly once.
 type Shard struct {
 	Index, Count int
 }
@@ -45,20 +51,46 @@ const NameTimeMargin = time.Hour
 const LateDeliveryDays = 1
 
 // ParseTimeBound parses a --since or --until value: a date (2024-06-01, a
-// whole UTC day) or an RFC 3339 time. For an upper bound a date means the
-// end of that day, so "--until 2024-06-30" includes June 30.
+// whole UTC day), an RFC 3339 time, or a duration before now (see
+// ParseTimeBoundAt). For an upper bound a date means the end of that day,
+// so "--until 2024-06-30" includes June 30.
 func ParseTimeBound(s string, upper bool) (time.Time, error) {
+	return ParseTimeBoundAt(s, upper, time.Now())
+}
+
+// ParseTimeBoundAt is ParseTimeBound at the time now. A duration is a
+// number of days (30d, of 24 hours each) or a Go duration (720h, 90m,
+// 1h30m), and the bound is now minus it, to the second: "--since 30d" run
+// at 2024-07-01T10:00:00Z is 2024-06-01T10:00:00Z. Usage rows are per UTC
+// day, so on reading the store that selects whole days from June 1 on;
+// ingest keeps events from that instant on.
+func ParseTimeBoundAt(s string, upper bool, now time.Time) (time.Time, error) {
 	if t, err := time.Parse(time.DateOnly, s); err == nil {
 		if upper {
 			t = t.AddDate(0, 0, 1)
 		}
 		return t, nil
 	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is neither a date (2024-06-01) nor an RFC 3339 time (2024-06-01T12:00:00Z)", s)
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), nil
 	}
-	return t.UTC(), nil
+	if d, ok := parseAgo(s); ok {
+		return now.UTC().Add(-d).Truncate(time.Second), nil
+	}
+	return time.Time{}, fmt.Errorf("%q is neither a date (2024-06-01), an RFC 3339 time (2024-06-01T12:00:00Z) nor a duration before now (30d, 720h)", s)
+}
+
+// parseAgo parses a positive duration: Nd or a Go duration.
+func parseAgo(s string) (time.Duration, bool) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n <= 0 || n > 100*366 {
+			return 0, false
+		}
+		return time.Duration(n) * 24 * time.Hour, true
+	}
+	d, err := time.ParseDuration(s)
+	return d, err == nil && d > 0
 }
 
 // Validate reports a filter that can select nothing by construction.
@@ -184,12 +216,32 @@ func (f *Filter) object(o Object) (objectVerdict, SkipReason) {
 	return objectRead, ""
 }
 
-// shardOf assigns a key to a shard. It hashes the key, not the URI, so a
-// bucket and a local copy of it shard alike.
+// shardOf assigns a key to one of n shards: the FNV-1a hash (64 bits) of
+// the key from its AWSLogs/ segment on (the whole key when it has none),
+// modulo n. That part of a log's key is the same in a bucket, under any
+// trail prefix, and in a local copy, so those shard alike, and it never
+// depends on the listing order, the run or the machine: the shards of an
+// array job are a partition of the objects as long as every shard is given
+// the same sources. Files outside the layout shard by their key below the
+// source (see Object.Key).
 func shardOf(key string, n int) int {
+	if i := strings.Index(key, awsLogsSegment+"/"); i == 0 || i > 0 && key[i-1] == '/' {
+		key = key[i:]
+	}
 	h := fnv.New64a()
 	h.Write([]byte(key))
 	return int(h.Sum64() % uint64(n))
+}
+
+// ParseShard parses a --shard value "i/n": share i (from 0) of n.
+func ParseShard(s string) (Shard, error) {
+	is, ns, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(is)
+	n, err2 := strconv.Atoi(ns)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return Shard{}, fmt.Errorf("shard %q: want i/n with 0 <= i < n, such as 0/4 (i counts from 0, like JOB_COMPLETION_INDEX and AWS_BATCH_JOB_ARRAY_INDEX)", s)
+	}
+	return Shard{Index: i, Count: n}, nil
 }
 
 // eventVerdict is what the filter decides about one event.
@@ -209,11 +261,61 @@ func (f *Filter) event(ev *Event, dir *Position) eventVerdict {
 		!f.Until.IsZero() && ev.Time >= f.Until.UnixMilli() {
 		return eventOutsideWindow
 	}
-	if len(f.Accounts) > 0 && !slices.Contains(f.Accounts, orElse(ev.Recipient, dir.Account)) ||
-		len(f.Regions) > 0 && !slices.Contains(f.Regions, orElse(ev.Region, dir.Region)) {
+	account, region := eventPlace(ev, dir)
+	if len(f.Accounts) > 0 && !slices.Contains(f.Accounts, account) ||
+		len(f.Regions) > 0 && !slices.Contains(f.Regions, region) {
 		return eventFiltered
 	}
 	return eventKeep
+}
+
+// eventPlace is the account and region an event is filtered and scoped
+// by: its recipientAccountId and awsRegion, or where its object's path
+// gives them, the path's.
+func eventPlace(ev *Event, dir *Position) (account, region string) {
+	return orElse(ev.Recipient, dir.Account), orElse(ev.Region, dir.Region)
+}
+
+// Scope is the selection f makes among the events of an object it reads,
+// as the store records it for the object: the time window and the
+// per-event accounts and regions. OrgIDs and Shard select objects, not
+// events, and are not part of it.
+func (f *Filter) Scope() store.Scope {
+	var s store.Scope
+	if !f.Since.IsZero() {
+		s.Since = f.Since.UnixMilli()
+	}
+	if !f.Until.IsZero() {
+		s.Until = f.Until.UnixMilli()
+	}
+	if len(f.Accounts) > 0 {
+		s.Accounts = slices.Compact(slices.Sorted(slices.Values(f.Accounts)))
+	}
+	if len(f.Regions) > 0 {
+		s.Regions = slices.Compact(slices.Sorted(slices.Values(f.Regions)))
+	}
+	return s
+}
+
+// counted reports whether an earlier run already counted an event: it is
+// in prior, the coverage of its object in the store.
+func counted(prior store.Coverage, ev *Event, dir *Position) bool {
+	if prior == nil {
+		return false
+	}
+	account, region := eventPlace(ev, dir)
+	return prior.Contains(ev.Time, account, region)
+}
+
+// rowCounted is counted for a usage row aggregated elsewhere. Filter.row
+// keeps a row when the span from its FirstSeen to its LastSeen meets the
+// window, so a row counts as already counted when its span meets a scope
+// of prior: over any sequence of runs each row is then counted once.
+func rowCounted(prior store.Coverage, r *store.Row, dir *Position) bool {
+	if prior == nil {
+		return false
+	}
+	return prior.Meets(r.FirstSeen, r.LastSeen, orElse(r.Account, dir.Account), orElse(r.Region, dir.Region))
 }
 
 func orElse(s, fallback string) string {

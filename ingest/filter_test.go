@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -28,10 +29,18 @@ func TestParseTimeBound(t *testing.T) {
 		{"offset normalised to UTC", "2024-06-01T02:00:00+02:00", false, "2024-06-01T00:00:00Z", false},
 		{"garbage", "yesterday", false, "", true},
 		{"day out of range", "2024-02-30", false, "", true},
+		{"days before now", "30d", false, "2024-06-01T08:20:30Z", false},
+		{"days before now as until", "1d", true, "2024-06-30T08:20:30Z", false},
+		{"hours before now", "720h", false, "2024-06-01T08:20:30Z", false},
+		{"a Go duration, truncated to the second", "1h30m0.5s", false, "2024-07-01T06:50:29Z", false},
+		{"no negative durations", "-30d", false, "", true},
+		{"no zero durations", "0d", false, "", true},
+		{"no fractional days", "1.5d", false, "", true},
 	}
+	now := time.Date(2024, 7, 1, 10, 20, 30, 400e6, time.FixedZone("CEST", 7200))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseTimeBound(tt.in, tt.upper)
+			got, err := ParseTimeBoundAt(tt.in, tt.upper, now)
 			if tt.err {
 				if err == nil {
 					t.Fatalf("ParseTimeBound(%q) = %v, want an error", tt.in, got)
@@ -167,13 +176,18 @@ func TestFilterEvent(t *testing.T) {
 
 func TestShardIsAPartition(t *testing.T) {
 	keys := []string{"a", "b", "AWSLogs/111122223333/CloudTrail/us-east-1/2024/06/01/x.json.gz", "c/d", "e", "f", "g", "h"}
+	for i := range 40 {
+		keys = append(keys, fmt.Sprintf("AWSLogs/111122223333/CloudTrail/us-east-1/2024/06/%02d/111122223333_CloudTrail_us-east-1_20240601T%04dZ_x.json.gz", 1+i%28, i))
+	}
 	const n = 3
 	seen := map[string]int{}
+	perShard := [n]int{}
 	for i := range n {
 		f := Filter{Shard: Shard{Index: i, Count: n}}
 		for _, k := range keys {
 			if v, _ := f.object(Object{Key: k}); v == objectRead {
 				seen[k]++
+				perShard[i]++
 			}
 		}
 	}
@@ -181,5 +195,61 @@ func TestShardIsAPartition(t *testing.T) {
 		if seen[k] != 1 {
 			t.Errorf("key %q taken by %d shards, want exactly 1", k, seen[k])
 		}
+	}
+	for i, c := range perShard {
+		if c == 0 {
+			t.Errorf("shard %d/%d took none of %d keys", i, n, len(keys))
+		}
+	}
+}
+
+// TestShardOfIsStable pins the assignment (the values are FNV-1a 64 mod 7
+// computed by an independent implementation): shards of one array job may
+// run different builds of iamtailor, and a bucket, a trail prefix in it and
+// a local copy must agree.
+func TestShardOfIsStable(t *testing.T) {
+	const key = "AWSLogs/111122223333/CloudTrail/us-east-1/2024/06/01/111122223333_CloudTrail_us-east-1_20240601T0005Z_ab12cd34ef56gh78.json.gz"
+	tests := []struct {
+		name string
+		key  string
+		want int
+	}{
+		{"bucket root", key, 3},
+		{"under a trail prefix", "org-trail/" + key, 3},
+		{"under a deeper prefix", "a/b/" + key, 3},
+		{"AWSLogs inside a name is not the segment", "xAWSLogs/111122223333/CloudTrail/x.json.gz", 0},
+		{"outside the layout", "exports/2024-06-01.json", 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := shardOf(tt.key, 7); got != tt.want {
+				t.Errorf("shardOf(%q, 7) = %d, want %d", tt.key, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseShard(t *testing.T) {
+	tests := []struct {
+		in   string
+		want Shard
+		err  bool
+	}{
+		{"0/4", Shard{0, 4}, false},
+		{"3/4", Shard{3, 4}, false},
+		{"0/1", Shard{0, 1}, false},
+		{"4/4", Shard{}, true},
+		{"-1/4", Shard{}, true},
+		{"1/0", Shard{}, true},
+		{"1", Shard{}, true},
+		{"a/b", Shard{}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseShard(tt.in)
+			if (err != nil) != tt.err || got != tt.want {
+				t.Errorf("ParseShard(%q) = %v, %v; want %v, error %v", tt.in, got, err, tt.want, tt.err)
+			}
+		})
 	}
 }

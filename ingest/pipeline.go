@@ -28,9 +28,10 @@ type Options struct {
 	Table      store.TableOptions
 	Retry      Retry
 	Checkpoint Checkpoint
-	// OnSkip, if set, is told about every file skipped and every file that
-	// counted but had events skipped. Called from several goroutines, one
-	// call at a time.
+	// OnSkip, if set, is told about every file skipped, every file that
+	// counted but had events skipped, and every file read as a new version
+	// of one ingested before. Called from several goroutines, one call at a
+	// time.
 	OnSkip func(Notice)
 	// Formats read objects that Decode does not (Security Lake Parquet,
 	// query results), tried in order on each object's first bytes.
@@ -59,9 +60,14 @@ type Checkpoint struct {
 	Interval time.Duration // commit at least this often
 }
 
-// Notice tells the user about input that was not used.
+// Notice tells the user about input that was not used, or that changed
+// since an earlier run ingested it.
 type Notice struct {
 	URI string
+	// Changed is true when the store held another version of URI (another
+	// ETag or size): this one was read as a new object, and the earlier
+	// version's events stay counted.
+	Changed bool
 	// Err is why a whole file was skipped (a *FileError: Reason and detail);
 	// nil when the file counted but some of its events were skipped.
 	Err error
@@ -90,11 +96,17 @@ type fileDone struct {
 	result   FileResult
 	outside  int64
 	filtered int64
+	// already counts the events in the run's scope that an earlier run
+	// counted (the object's coverage in the store held them).
+	already   int64
+	readAgain bool // the store held some of the object, not all the run wants
+	changed   bool // the store held another version of its URI
 }
 
 type pipeline struct {
 	opts   Options
 	filter *Filter
+	scope  store.Scope // what of each object the run counts
 
 	jobs    chan job
 	done    chan fileDone
@@ -129,6 +141,7 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	p := &pipeline{
 		opts:    opts,
 		filter:  &opts.Filter,
+		scope:   opts.Filter.Scope(),
 		jobs:    make(chan job, conc),
 		done:    make(chan fileDone, conc),
 		scratch: make(chan *store.Table, 2*conc),
@@ -242,6 +255,13 @@ func (p *pipeline) aggregate(ctx context.Context) error {
 		s.EventsRead += d.result.Events
 		s.EventsOutsideWindow += d.outside
 		s.EventsFiltered += d.filtered
+		s.EventsAlreadyIngested += d.already
+		if d.readAgain {
+			s.FilesReadAgain++
+		}
+		if d.changed {
+			s.FilesChanged++
+		}
 		for r, n := range d.result.EventsSkipped {
 			s.EventsSkipped[r] += n
 		}
@@ -340,9 +360,11 @@ func (p *pipeline) work(ctx context.Context) error {
 	return nil
 }
 
-// read reads one object: skips it if the manifest has it, else decodes it
-// into a per-file table, retrying transient failures, and hands the table
-// on only once the object decoded completely.
+// read reads one object: skips it if the manifest says earlier runs
+// counted all of it that this run would, else decodes it into a per-file
+// table, keeping the events of the run's scope that those runs did not
+// count, retrying transient failures, and hands the table on only once the
+// object decoded completely.
 func (p *pipeline) read(ctx context.Context, j job) error {
 	o := j.obj
 	if o.ETag == "" {
@@ -357,7 +379,8 @@ func (p *pipeline) read(ctx context.Context, j job) error {
 		o.ETag = etag
 	}
 	entry := store.ManifestEntry{Object: o.URI, ETag: o.ETag, Size: o.Size}
-	if p.opts.Store.Lookup(entry, store.Scope{}).Covered {
+	held := p.opts.Store.Lookup(entry, p.scope)
+	if held.Covered {
 		p.mu.Lock()
 		p.summary.FilesAlreadyIngested++
 		p.mu.Unlock()
@@ -374,11 +397,20 @@ func (p *pipeline) read(ctx context.Context, j job) error {
 	dir := ParseKey(o.Key).Dir
 	retry := p.opts.Retry.withDefaults()
 	for attempt := 1; ; attempt++ {
-		d, err := p.decode(ctx, j.tree, o, &dir, rows)
+		d, err := p.decode(ctx, j.tree, o, &dir, held.Coverage, rows)
 		if err == nil {
 			d.entry = entry
-			d.entry.Events = d.result.Events - d.outside - d.filtered
+			d.entry.Events = d.result.Events - d.outside - d.filtered - d.already
+			d.entry.Scopes = store.Coverage{p.scope}
+			d.entry.Prior = held.Coverage
+			d.readAgain = held.Coverage != nil
+			d.changed = held.OtherVersion && held.Coverage == nil
 			p.finished.Add(1)
+			if d.changed && p.opts.OnSkip != nil {
+				p.mu.Lock()
+				p.opts.OnSkip(Notice{URI: o.URI, Changed: true})
+				p.mu.Unlock()
+			}
 			if len(d.result.EventsSkipped) > 0 && p.opts.OnSkip != nil {
 				p.mu.Lock()
 				p.opts.OnSkip(Notice{URI: o.URI, EventsSkipped: d.result.EventsSkipped})
@@ -410,8 +442,9 @@ func (p *pipeline) read(ctx context.Context, j job) error {
 	}
 }
 
-// decode reads o once into rows.
-func (p *pipeline) decode(ctx context.Context, tree Tree, o Object, dir *Position, rows *store.Table) (fileDone, error) {
+// decode reads o once into rows, leaving out what prior (the object's
+// coverage in the store) holds.
+func (p *pipeline) decode(ctx context.Context, tree Tree, o Object, dir *Position, prior store.Coverage, rows *store.Table) (fileDone, error) {
 	d := fileDone{rows: rows}
 	rc, err := tree.Open(ctx, o)
 	if err != nil {
@@ -440,6 +473,10 @@ func (p *pipeline) decode(ctx context.Context, tree Tree, o Object, dir *Positio
 			d.filtered++
 			return nil
 		}
+		if counted(prior, ev, dir) {
+			d.already++
+			return nil
+		}
 		FillRow(ev, &row)
 		rows.Add(&row)
 		return nil
@@ -455,6 +492,10 @@ func (p *pipeline) decode(ctx context.Context, tree Tree, o Object, dir *Positio
 				return ctx.Err()
 			case eventFiltered:
 				d.filtered += r.Count
+				return ctx.Err()
+			}
+			if rowCounted(prior, r, dir) {
+				d.already += r.Count
 				return ctx.Err()
 			}
 			rows.Add(r)

@@ -151,7 +151,7 @@ func TestRunFixtures(t *testing.T) {
 }
 
 // TestRunManifest: a second ingest of the same objects adds nothing; a
-// changed object is read again, and only it.
+// changed object is read again as a new object, and only it, with a notice.
 func TestRunManifest(t *testing.T) {
 	logs := t.TempDir()
 	copyTree(t, filepath.Join(repoRoot(t), "testdata", "logs"), logs)
@@ -184,9 +184,13 @@ func TestRunManifest(t *testing.T) {
 	if err := os.WriteFile(changed, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	third, _ := runLocal(t, dir, Filter{}, logs)
-	if third.FilesRead != 1 || third.FilesAlreadyIngested != fixtureFiles-1 {
-		t.Errorf("after a change: read %d files, %d already ingested; want 1 and %d", third.FilesRead, third.FilesAlreadyIngested, fixtureFiles-1)
+	third, notices := runLocal(t, dir, Filter{}, logs)
+	if third.FilesRead != 1 || third.FilesAlreadyIngested != fixtureFiles-1 || third.FilesChanged != 1 || third.FilesReadAgain != 0 {
+		t.Errorf("after a change: read %d files (%d changed, %d read again), %d already ingested; want 1 (1, 0) and %d",
+			third.FilesRead, third.FilesChanged, third.FilesReadAgain, third.FilesAlreadyIngested, fixtureFiles-1)
+	}
+	if len(notices) != 1 || !notices[0].Changed || !strings.HasSuffix(notices[0].URI, filepath.Base(fileMain0602)) {
+		t.Errorf("notices %+v, want one saying %s changed", notices, fileMain0602)
 	}
 	if third.EventsRead != 8 {
 		t.Errorf("after a change: read %d events, want the changed file's 8", third.EventsRead)

@@ -20,6 +20,10 @@ type Summary struct {
 	BytesUncompressed int64 `json:"bytes_uncompressed"`
 	// Checkpoints is the number of commits made before the final one.
 	Checkpoints int `json:"checkpoints"`
+	// EventsAlreadyIngested were read from files read again (see
+	// FilesReadAgain) and are in the run's scope, but an earlier run
+	// counted them.
+	EventsAlreadyIngested int64 `json:"events_already_ingested"`
 	// EventsFiltered were read but belong to an account or region the
 	// filter excludes.
 	EventsFiltered int64 `json:"events_filtered"`
@@ -32,13 +36,21 @@ type Summary struct {
 	// EventsSkipped are events the decoder could not use, by reason.
 	EventsSkipped map[SkipReason]int64 `json:"events_skipped"`
 	// FilesAlreadyIngested were found in the store's manifest (same URI,
-	// ETag and size) and not read again.
+	// ETag and size) under scopes that hold this run's: not read again.
 	FilesAlreadyIngested int64 `json:"files_already_ingested"`
+	// FilesChanged are among FilesRead: the manifest held another ETag or
+	// size at the same URI. Each was read as a new object; the events of
+	// the earlier version stay counted.
+	FilesChanged int64 `json:"files_changed"`
 	// FilesOutsideWindow were not read: their name says they were delivered
 	// before --since.
 	FilesOutsideWindow int64 `json:"files_outside_window"`
 	// FilesRead counted entirely: every event in them was decoded.
 	FilesRead int64 `json:"files_read"`
+	// FilesReadAgain are among FilesRead: earlier runs ingested them under
+	// narrower scopes (windows, accounts, regions), so they were read for
+	// the events of this run's scope that those runs did not count.
+	FilesReadAgain int64 `json:"files_read_again"`
 	// FilesSkipped contributed nothing, by reason.
 	FilesSkipped map[SkipReason]int64 `json:"files_skipped"`
 	// PrefixesSkipped are prefixes the layout says hold no API events
@@ -95,6 +107,12 @@ func (s *Summary) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "usage store %s: %d rows (%d new)\n", s.UsageStore, s.UsageRows, s.UsageRowsAdded)
 	if s.FilesAlreadyIngested > 0 {
 		fmt.Fprintf(w, "already ingested: %d files (not read again)\n", s.FilesAlreadyIngested)
+	}
+	if s.FilesReadAgain > 0 {
+		fmt.Fprintf(w, "read again for what earlier runs' filters left out: %d files (%d events they had counted were not counted again)\n", s.FilesReadAgain, s.EventsAlreadyIngested)
+	}
+	if s.FilesChanged > 0 {
+		fmt.Fprintf(w, "changed since ingested (another ETag or size): %d files, read as new objects; their earlier versions stay counted\n", s.FilesChanged)
 	}
 	if s.FilesOutsideWindow > 0 || s.EventsOutsideWindow > 0 {
 		fmt.Fprintf(w, "outside the time window: %d files (by name, not read), %d events\n", s.FilesOutsideWindow, s.EventsOutsideWindow)

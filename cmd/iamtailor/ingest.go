@@ -26,6 +26,7 @@ type ingestOptions struct {
 	accounts        []string
 	regions         []string
 	orgIDs          []string
+	shard           string
 	concurrency     int
 	maxSkipped      int64
 	checkpointEvery time.Duration
@@ -46,14 +47,26 @@ store in DIR. SOURCE is s3://bucket[/prefix], a local directory, or a file.
 Trees in CloudTrail's layout (AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/,
 and AWSLogs/<o-org-id>/<account>/... for organization trails) are listed only
 where --account, --region, --org-id, --since and --until allow; other files
-are all read and filtered event by event. Objects already in the store's
-manifest are not read again.
+are all read and filtered event by event.
+
+Incremental: the store's manifest records every object read and what of it was
+counted (the window and the accounts and regions applied to its events). An
+object is read again only when this run selects events that no earlier run
+counted, and then only those are added: a run with a wider window or fewer
+filters completes the store, and nothing is ever counted twice. A run that is
+interrupted keeps what its last checkpoint committed; run it again to finish.
+
+Sharded: --shard i/n reads share i (from 0) of n of the objects, chosen by
+their keys, so that n runs (an array job) read each object once; combine
+their stores with iamtailor merge.
 
 Exit status: 0 when nothing was skipped, 3 when more input was skipped than
 --max-skipped allows, 1 on failure, 2 on a usage error.`,
 		Example: `  iamtailor ingest s3://org-trail-bucket --org-id o-abcde12345 --since 2024-06-01 --usage ./usage
   iamtailor ingest s3://trail-bucket/AWSLogs/111122223333/ --region us-east-1 --usage ./usage --json
-  iamtailor ingest ./testdata/logs --usage ./usage`,
+  iamtailor ingest ./testdata/logs --usage ./usage
+  iamtailor ingest s3://trail-bucket --since 7d --usage ./usage   # daily; 7d outlasts missed runs
+  iamtailor ingest s3://trail-bucket --shard "$JOB_COMPLETION_INDEX/8" --usage /out/shard-"$JOB_COMPLETION_INDEX"`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cmd.Flags().Changed("s3-path-style") {
 				return runIngest(cmd.Context(), o, args, &o.pathStyle, cmd.OutOrStdout(), cmd.ErrOrStderr())
@@ -63,11 +76,12 @@ Exit status: 0 when nothing was skipped, 3 when more input was skipped than
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.usage, "usage", "", "usage store directory (created if missing)")
-	f.StringVar(&o.since, "since", "", "only events at or after this time: a date (2024-06-01) or RFC 3339")
+	f.StringVar(&o.since, "since", "", "only events at or after this time: a date (2024-06-01), RFC 3339, or a duration before now (30d, 720h)")
 	f.StringVar(&o.until, "until", "", "only events before this time; a date includes that whole day")
 	f.StringSliceVar(&o.accounts, "account", nil, "only these AWS accounts (repeatable)")
 	f.StringSliceVar(&o.regions, "region", nil, "only logs of these regions (repeatable); the AWS client's region is --aws-region")
 	f.StringSliceVar(&o.orgIDs, "org-id", nil, "only these organizations' trails (repeatable)")
+	f.StringVar(&o.shard, "shard", "", "only share i of n of the objects, i/n with i from 0 (for array jobs; see iamtailor merge)")
 	f.IntVar(&o.concurrency, "concurrency", 0, fmt.Sprintf("objects fetched and decoded at once (default %d: 2×CPUs, 4 to 32)", ingest.DefaultConcurrency()))
 	f.Int64Var(&o.maxSkipped, "max-skipped", 0, "skipped files and events tolerated before exiting with status 3")
 	f.DurationVar(&o.checkpointEvery, "checkpoint-every", 10*time.Minute, "commit to the store at least this often, so an interrupted run resumes (0: only at the end)")
@@ -92,6 +106,11 @@ func runIngest(ctx context.Context, o *ingestOptions, args []string, pathStyle *
 	}
 	filter := ingest.Filter{Accounts: o.accounts, Regions: o.regions, OrgIDs: o.orgIDs}
 	var err error
+	if o.shard != "" {
+		if filter.Shard, err = ingest.ParseShard(o.shard); err != nil {
+			return usageErrorf("ingest: --shard: %v", err)
+		}
+	}
 	if o.since != "" {
 		if filter.Since, err = ingest.ParseTimeBound(o.since, false); err != nil {
 			return usageErrorf("ingest: --since: %v", err)
@@ -192,6 +211,9 @@ func ingestSources(ctx context.Context, o *ingestOptions, args []string, pathSty
 func noticeLine(n ingest.Notice) string {
 	if n.Err != nil {
 		return "skip " + n.URI + ": " + n.Err.Error()
+	}
+	if n.Changed {
+		return "changed " + n.URI + ": another version (ETag or size) of it was ingested before; read as a new object, and the earlier version's events stay counted"
 	}
 	var parts []string
 	var total int64
