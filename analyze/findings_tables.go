@@ -65,7 +65,9 @@ type observabilityRule struct {
 //     the resource types whose operations are data events (S3 objects and
 //     the bucket-level object listings, Lambda invocations, DynamoDB items
 //     and streams, SQS messages, SNS publishes, Kinesis records, EBS direct
-//     APIs, S3 Object Lambda). Trails do not log data events unless their
+//     APIs, S3 Object Lambda, CloudTrail Lake PutAuditEvents). CloudWatch
+//     Logs' log-event reads and writes are listed with them: management
+//     events do not include them. Trails do not log data events unless their
 //     event selectors ask for them. The real corpus
 //     ../shared/cloudtrail/otrf-security-datasets shows S3 ListObjects
 //     (s3:ListBucket) logged with eventCategory "Data"; cloudtracker issue
@@ -129,6 +131,14 @@ var observabilityRules = []observabilityRule{
 	{"kinesis:PutRecords", ObservabilityDataEvent, "kinesis.amazonaws.com", "", ""},
 	{"kinesis:SubscribeToShard", ObservabilityDataEvent, "kinesis.amazonaws.com", "", ""},
 	{"ebs:*", ObservabilityDataEvent, "ebs.amazonaws.com", "", ""},
+	{"cloudtrail-data:PutAuditEvents", ObservabilityDataEvent, "cloudtrail-data.amazonaws.com", "", ""},
+	// Log event reads and writes are data-plane calls that management
+	// events do not include; they count as observable only where the
+	// logs hold data events of CloudWatch Logs.
+	{"logs:FilterLogEvents", ObservabilityDataEvent, "logs.amazonaws.com", "", ""},
+	{"logs:GetLogEvents", ObservabilityDataEvent, "logs.amazonaws.com", "", ""},
+	{"logs:GetLogRecord", ObservabilityDataEvent, "logs.amazonaws.com", "", ""},
+	{"logs:PutLogEvents", ObservabilityDataEvent, "logs.amazonaws.com", "", ""},
 
 	{"kms:*", ObservabilityExcludable, "kms.amazonaws.com", "", ""},
 	{"rds-data:*", ObservabilityExcludable, "rdsdata.amazonaws.com", "", ""},

@@ -855,7 +855,7 @@ func (rv *reviewer) explainDenied(action, resource string) (policy.Decision, str
 	for _, m := range res.Decisive {
 		refs = rvAppend(refs, m.StatementRef.String())
 	}
-	if res.Decision == policy.ImplicitDeny || res.Decision == policy.ExplicitDeny {
+	if res.Decision == policy.ImplicitDeny {
 		if a, ok := rv.cat.Action(action); ok && rvUnknownResource(a, resource) && rv.handled[strings.ToLower(a.FullName())] {
 			grants, _, _ := rv.actionGrants(a)
 			var on []string

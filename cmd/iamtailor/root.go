@@ -40,6 +40,7 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 		newVersionCommand(),
 		newIngestCommand(),
 		newCoverageCommand(),
+		newReviewCommand(),
 	)
 	return root
 }
