@@ -42,7 +42,7 @@ func rvObs(action, resource string, count int64) analyze.Observed {
 		FirstSeen: 1718000000000, LastSeen: 1718100000000, Via: []string{svc + ".amazonaws.com:" + name}}
 }
 
-func rvDoc(t *testing.T, text string) *policy.Document {
+func rvDoc(t testing.TB, text string) *policy.Document {
 	t.Helper()
 	d, err := policy.Parse([]byte(text))
 	if err != nil {
@@ -51,7 +51,7 @@ func rvDoc(t *testing.T, text string) *policy.Document {
 	return d
 }
 
-func rvSet(t *testing.T, identity map[string]string, boundary string) *policy.PolicySet {
+func rvSet(t testing.TB, identity map[string]string, boundary string) *policy.PolicySet {
 	t.Helper()
 	set := &policy.PolicySet{}
 	for _, name := range rvSortedKeys(identity) {
