@@ -7,13 +7,11 @@ import (
 	"io"
 	"os"
 	"strings"
-	"sync"
 
 	"github.com/spf13/cobra"
 
 	"github.com/iamtailor/iamtailor/analyze"
 	"github.com/iamtailor/iamtailor/analyze/catalog"
-	"github.com/iamtailor/iamtailor/ingest"
 	"github.com/iamtailor/iamtailor/ingest/store"
 )
 
@@ -49,27 +47,13 @@ With SOURCEs and --usage DIR, the logs are ingested into DIR first.`,
   iamtailor coverage s3://trail-bucket/AWSLogs/111122223333/ --since 2024-06-01 --json
   iamtailor coverage --usage ./usage`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var pathStyle *bool
-			if cmd.Flags().Changed("s3-path-style") {
-				pathStyle = &o.src.pathStyle
-			}
-			return runCoverage(cmd.Context(), o, args, pathStyle, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return runCoverage(cmd.Context(), o, args, pathStyleFlag(cmd, &o.src), cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.usage, "usage", "", "usage store to read (and, with SOURCEs, to ingest into); default: a temporary one")
 	f.BoolVar(&o.json, "json", false, "print one JSON object on stdout")
-	s := &o.src
-	f.StringVar(&s.since, "since", "", "only events at or after this time: a date (2024-06-01) or RFC 3339")
-	f.StringVar(&s.until, "until", "", "only events before this time; a date includes that whole day")
-	f.StringSliceVar(&s.accounts, "account", nil, "only these AWS accounts (repeatable)")
-	f.StringSliceVar(&s.regions, "region", nil, "only logs of these regions (repeatable); the AWS client's region is --aws-region")
-	f.StringSliceVar(&s.orgIDs, "org-id", nil, "only these organizations' trails (repeatable)")
-	f.IntVar(&s.concurrency, "concurrency", 0, fmt.Sprintf("objects fetched and decoded at once (default %d)", ingest.DefaultConcurrency()))
-	f.Int64Var(&s.maxSkipped, "max-skipped", 0, "skipped files and events tolerated before exiting with status 3")
-	f.BoolVar(&s.quiet, "quiet", false, "no progress line on stderr (skipped input is still reported)")
-	f.BoolVar(&s.pathStyle, "s3-path-style", false, "address buckets path-style (default: on with a custom endpoint, else off)")
-	s.aws.addFlags(f)
+	addSourceFlags(f, &o.src)
 	return cmd
 }
 
@@ -77,23 +61,9 @@ func runCoverage(ctx context.Context, o *coverageOptions, args []string, pathSty
 	if len(args) == 0 && o.usage == "" {
 		return usageErrorf("coverage: give SOURCEs (s3://bucket[/prefix], a directory or a file), --usage DIR, or both")
 	}
-	filter := ingest.Filter{Accounts: o.src.accounts, Regions: o.src.regions, OrgIDs: o.src.orgIDs}
-	var err error
-	if o.src.since != "" {
-		if filter.Since, err = ingest.ParseTimeBound(o.src.since, false); err != nil {
-			return usageErrorf("coverage: --since: %v", err)
-		}
-	}
-	if o.src.until != "" {
-		if filter.Until, err = ingest.ParseTimeBound(o.src.until, true); err != nil {
-			return usageErrorf("coverage: --until: %v", err)
-		}
-	}
-	if err := filter.Validate(); err != nil {
-		return usageErrorf("coverage: %v", err)
-	}
-	if o.src.concurrency < 0 || o.src.maxSkipped < 0 {
-		return usageErrorf("coverage: --concurrency and --max-skipped must not be negative")
+	filter, err := o.src.sourceFilter("coverage")
+	if err != nil {
+		return err
 	}
 
 	dir := o.usage
@@ -115,36 +85,19 @@ func runCoverage(ctx context.Context, o *coverageOptions, args []string, pathSty
 		if st, err = store.Open(ctx, dir); err != nil {
 			return err
 		}
-		progress := newProgressPrinter(stderr, o.src.quiet || o.json)
-		var skipMu sync.Mutex
-		sum, err := ingest.Run(ctx, ingest.Options{
-			Sources:     sources,
-			Store:       st,
-			Filter:      filter,
-			Concurrency: o.src.concurrency,
-			OnSkip: func(n ingest.Notice) {
-				skipMu.Lock()
-				defer skipMu.Unlock()
-				progress.clear()
-				fmt.Fprintln(stderr, noticeLine(n))
-			},
-			OnProgress: progress.show,
-		})
-		progress.clear()
+		sum, err := o.src.ingestInto(ctx, st, sources, filter, stderr, o.src.quiet || o.json)
 		if err != nil {
 			return fmt.Errorf("coverage: %w", err)
 		}
-		if n := sum.Skipped(); n > o.src.maxSkipped {
-			skipped = fmt.Errorf("%w: %d files and %d events skipped, more than --max-skipped %d",
-				errInputSkipped, sum.SkippedFiles(), sum.SkippedEvents(), o.src.maxSkipped)
-		}
+		skipped = o.src.skippedError(&sum)
 	} else if st, err = store.OpenExisting(ctx, dir); err != nil {
 		return err
 	}
 
 	cat := catalog.Default()
-	a := analyze.NewAnalyzer(cat, analyze.Options{Since: filter.Since, Until: filter.Until})
-	err = st.Read(ctx, store.ReadOptions{Since: filter.Since, Until: filter.Until}, func(r *store.Row) error {
+	since, until := storeWindow(filter)
+	a := analyze.NewAnalyzer(cat, analyze.Options{Since: since, Until: until})
+	err = st.Read(ctx, store.ReadOptions{Since: since, Until: until}, func(r *store.Row) error {
 		a.Add(r)
 		return nil
 	})

@@ -68,27 +68,15 @@ Exit status: 0 when nothing was skipped, 3 when more input was skipped than
   iamtailor ingest s3://trail-bucket --since 7d --usage ./usage   # daily; 7d outlasts missed runs
   iamtailor ingest s3://trail-bucket --shard "$JOB_COMPLETION_INDEX/8" --usage /out/shard-"$JOB_COMPLETION_INDEX"`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if cmd.Flags().Changed("s3-path-style") {
-				return runIngest(cmd.Context(), o, args, &o.pathStyle, cmd.OutOrStdout(), cmd.ErrOrStderr())
-			}
-			return runIngest(cmd.Context(), o, args, nil, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return runIngest(cmd.Context(), o, args, pathStyleFlag(cmd, o), cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.usage, "usage", "", "usage store directory (created if missing)")
-	f.StringVar(&o.since, "since", "", "only events at or after this time: a date (2024-06-01), RFC 3339, or a duration before now (30d, 720h)")
-	f.StringVar(&o.until, "until", "", "only events before this time; a date includes that whole day")
-	f.StringSliceVar(&o.accounts, "account", nil, "only these AWS accounts (repeatable)")
-	f.StringSliceVar(&o.regions, "region", nil, "only logs of these regions (repeatable); the AWS client's region is --aws-region")
-	f.StringSliceVar(&o.orgIDs, "org-id", nil, "only these organizations' trails (repeatable)")
 	f.StringVar(&o.shard, "shard", "", "only share i of n of the objects, i/n with i from 0 (for array jobs; see iamtailor merge)")
-	f.IntVar(&o.concurrency, "concurrency", 0, fmt.Sprintf("objects fetched and decoded at once (default %d: 2×CPUs, 4 to 32)", ingest.DefaultConcurrency()))
-	f.Int64Var(&o.maxSkipped, "max-skipped", 0, "skipped files and events tolerated before exiting with status 3")
 	f.DurationVar(&o.checkpointEvery, "checkpoint-every", 10*time.Minute, "commit to the store at least this often, so an interrupted run resumes (0: only at the end)")
 	f.BoolVar(&o.json, "json", false, "print the run summary as one JSON object on stdout")
-	f.BoolVar(&o.quiet, "quiet", false, "no progress line and no summary on stderr (skipped input is still reported)")
-	f.BoolVar(&o.pathStyle, "s3-path-style", false, "address buckets path-style (default: on with a custom endpoint, else off)")
-	o.aws.addFlags(f)
+	addSourceFlags(f, o)
 	return cmd
 }
 
@@ -101,28 +89,9 @@ func runIngest(ctx context.Context, o *ingestOptions, args []string, pathStyle *
 	if o.usage == "" {
 		return usageErrorf("ingest: --usage DIR is required")
 	}
-	if o.concurrency < 0 || o.maxSkipped < 0 {
-		return usageErrorf("ingest: --concurrency and --max-skipped must not be negative")
-	}
-	filter := ingest.Filter{Accounts: o.accounts, Regions: o.regions, OrgIDs: o.orgIDs}
-	var err error
-	if o.shard != "" {
-		if filter.Shard, err = ingest.ParseShard(o.shard); err != nil {
-			return usageErrorf("ingest: --shard: %v", err)
-		}
-	}
-	if o.since != "" {
-		if filter.Since, err = ingest.ParseTimeBound(o.since, false); err != nil {
-			return usageErrorf("ingest: --since: %v", err)
-		}
-	}
-	if o.until != "" {
-		if filter.Until, err = ingest.ParseTimeBound(o.until, true); err != nil {
-			return usageErrorf("ingest: --until: %v", err)
-		}
-	}
-	if err := filter.Validate(); err != nil {
-		return usageErrorf("ingest: %v", err)
+	filter, err := o.sourceFilter("ingest")
+	if err != nil {
+		return err
 	}
 
 	sources, err := ingestSources(ctx, o, args, pathStyle)
@@ -134,23 +103,7 @@ func runIngest(ctx context.Context, o *ingestOptions, args []string, pathStyle *
 		return err
 	}
 
-	progress := newProgressPrinter(stderr, o.quiet)
-	var skipMu sync.Mutex
-	sum, runErr := ingest.Run(ctx, ingest.Options{
-		Sources:     sources,
-		Store:       st,
-		Filter:      filter,
-		Concurrency: o.concurrency,
-		Checkpoint:  ingest.Checkpoint{Interval: o.checkpointEvery},
-		OnSkip: func(n ingest.Notice) {
-			skipMu.Lock()
-			defer skipMu.Unlock()
-			progress.clear()
-			fmt.Fprintln(stderr, noticeLine(n))
-		},
-		OnProgress: progress.show,
-	})
-	progress.clear()
+	sum, runErr := o.ingestInto(ctx, st, sources, filter, stderr, o.quiet)
 	if runErr != nil {
 		return fmt.Errorf("ingest: %w", runErr)
 	}
@@ -166,11 +119,7 @@ func runIngest(ctx context.Context, o *ingestOptions, args []string, pathStyle *
 			return err
 		}
 	}
-	if n := sum.Skipped(); n > o.maxSkipped {
-		return fmt.Errorf("%w: %d files and %d events skipped, more than --max-skipped %d",
-			errInputSkipped, sum.SkippedFiles(), sum.SkippedEvents(), o.maxSkipped)
-	}
-	return nil
+	return o.skippedError(&sum)
 }
 
 // ingestSources turns the SOURCE arguments into sources, building the S3
