@@ -30,6 +30,7 @@ func TestIndexMatchesBytewise(t *testing.T) {
 		inputs = append(inputs, append(b, make([]byte, 64-len(b)%64)...))
 	}
 	indexers := map[string]func([]byte, []block, *indexState){"portable": indexBlocksGo, "selected": indexBlocks}
+
 	for name, index := range indexers {
 		for n, in := range inputs {
 			blocks := len(in) / 64
