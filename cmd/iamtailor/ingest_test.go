@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -81,6 +82,10 @@ func TestIngestExitCodes(t *testing.T) {
 		{"no source", []string{}, exitUsage, "give at least one SOURCE", -1},
 		{"bad --since", []string{logs, "--since", "last tuesday"}, exitUsage, "--since", -1},
 		{"since after until", []string{logs, "--since", "2024-06-02", "--until", "2024-06-01"}, exitUsage, "is not before", -1},
+		{"relative --since", []string{logs, "--since", "36500d"}, exitOK, "", 7},
+		{"relative --since after every log", []string{logs, "--since", "24h"}, exitOK, "no log objects found", 0},
+		{"a shard", []string{logs, "--shard", "0/1"}, exitOK, "", 7},
+		{"bad --shard", []string{logs, "--shard", "3/3"}, exitUsage, "0 <= i < n", -1},
 		{"missing local source", []string{filepath.Join(logs, "nope")}, exitUsage, "nope", -1},
 		{"unknown flag", []string{logs, "--no-such-flag"}, exitUsage, "no-such-flag", -1},
 		{"missing bucket", []string{"s3://no-such-bucket", "--endpoint-url", srv.URL}, exitFailure, "no-such-bucket", -1},
@@ -160,5 +165,39 @@ func TestIngestTwiceAddsNothing(t *testing.T) {
 	}
 	if sums[1].FilesRead != 0 || sums[1].Already != 7 || sums[1].Added != 0 || sums[1].UsageRows != sums[0].UsageRows {
 		t.Errorf("second run: %+v, first: %+v", sums[1], sums[0])
+	}
+}
+
+// TestIngestIntoVersion1Store: a store written by version 1 (before scopes:
+// ../ingest/store/testdata/v1-store, testdata/logs ingested from
+// s3://trail) is read as having ingested every object entirely: ingesting
+// the same bucket again reads nothing, whatever the filters, and the store
+// becomes version 2 only when something is added.
+func TestIngestIntoVersion1Store(t *testing.T) {
+	isolateAWS(t)
+	srv := s3test.StartGofakes3(t)
+	s3test.Fill(t, srv.URL, "trail", repoPath(t, "testdata", "logs"))
+	dir := filepath.Join(t.TempDir(), "usage")
+	if err := os.CopyFS(dir, os.DirFS(repoPath(t, "ingest", "store", "testdata", "v1-store"))); err != nil {
+		t.Fatal(err)
+	}
+	before := storeFiles(t, dir)
+	tests := []struct {
+		filter  []string
+		already int64
+	}{
+		{nil, 7},
+		{[]string{"--since", "2024-06-01"}, 7},
+		{[]string{"--account", "111122223333"}, 4}, // the other accounts' prefixes are not listed
+	}
+	for _, tt := range tests {
+		args := append([]string{"s3://trail", "--endpoint-url", srv.URL, "--usage", dir}, tt.filter...)
+		c := ingestJSON(t, args...)
+		if c.FilesRead != 0 || c.Already != tt.already || c.UsageRowsAdded != 0 {
+			t.Errorf("ingest %v into the version-1 store: %+v, want nothing read and %d already ingested", tt.filter, c, tt.already)
+		}
+	}
+	if after := storeFiles(t, dir); !reflect.DeepEqual(after, before) {
+		t.Errorf("ingesting nothing new changed the version-1 store")
 	}
 }
