@@ -193,26 +193,43 @@ func (s *scanner) strEnd(p int) int {
 	return -1
 }
 
-// readStringIndexed is readString for strings that cross a block or hold
-// something special.
+// readStringIndexed is readString for strings longer than strEnd looks at
+// or holding something special.
 func (s *scanner) readStringIndexed() (string, bool) {
 	if s.idx == nil {
 		return s.readStringBytes()
 	}
 	start := s.i + 1
-	if end := s.plainStringEnd(start); end >= 0 {
+	switch end := s.strEndLong(start); {
+	case end >= 0:
 		s.i = end + 1
-		return aliasString(s.b, start, end), true
-	}
-	end := s.nextQuote(start)
-	if end < 0 {
+		return s.str(start, end), true
+	case end == -2:
 		return "", s.fail(s.n, "in string literal")
 	}
-	if s.specialIn(start, end) {
-		return s.readStringBytes()
+	return s.readStringBytes()
+}
+
+// strEndLong is strEnd for strings of any length: it returns the position
+// of the closing quote, -1 when something special comes first, or -2 when
+// the window ends before the string does.
+func (s *scanner) strEndLong(p int) int {
+	k := p - s.o
+	j, sh := k>>6, uint(k&63)
+	for ; j < s.nidx || s.indexed(j); j, sh = j+1, 0 {
+		bl := &s.idx[j]
+		q, sp := bl.quote>>sh, bl.special>>sh
+		if q != 0 {
+			if sp&(q^(q-1)) != 0 {
+				return -1
+			}
+			return s.o + j<<6 + int(sh) + bits.TrailingZeros64(q)
+		}
+		if sp != 0 {
+			return -1
+		}
 	}
-	s.i = end + 1
-	return aliasString(s.b, start, end), true
+	return -2
 }
 
 // readStringBytes is readString without the index.
@@ -381,17 +398,13 @@ func (s *scanner) skipStringIndexed(i int) (int, bool) {
 	if s.idx == nil {
 		return s.skipStringBytes(i)
 	}
-	if end := s.plainStringEnd(i + 1); end >= 0 {
+	switch end := s.strEndLong(i + 1); {
+	case end >= 0:
 		return end + 1, true
-	}
-	end := s.nextQuote(i + 1)
-	if end < 0 {
+	case end == -2:
 		return 0, s.fail(s.n, "in string literal")
 	}
-	if s.specialIn(i+1, end) {
-		return s.skipStringBytes(i)
-	}
-	return end + 1, true
+	return s.skipStringBytes(i)
 }
 
 // skipStringBytes is skipString without the index; it validates escapes.
@@ -606,74 +619,6 @@ key:
 		i++
 	}
 	goto value
-}
-
-// plainStringEnd is the fast path of string scanning: for string content
-// starting at p that ends within this block or the next one and holds
-// nothing special, it returns the position of the closing quote; otherwise
-// -1.
-func (s *scanner) plainStringEnd(p int) int {
-	k := p - s.o
-	j := k >> 6
-	if uint(j+1) >= uint(s.nidx) {
-		return -1
-	}
-	bl := &s.idx[j]
-	sh := uint(k & 63)
-	sp := bl.special >> sh
-	if m := bl.quote >> sh; m != 0 {
-		if sp&(m&-m-1) != 0 {
-			return -1
-		}
-		return p + bits.TrailingZeros64(m)
-	}
-	nx := &s.idx[j+1]
-	m := nx.quote
-	if m == 0 || sp != 0 || nx.special&(m&-m-1) != 0 {
-		return -1
-	}
-	return s.o + (j+1)<<6 + bits.TrailingZeros64(m)
-}
-
-// nextQuote returns the position of the first string quote at or after p,
-// or -1 when the window has none.
-func (s *scanner) nextQuote(p int) int {
-	k := p - s.o
-	j := k >> 6
-	if !s.indexed(j) {
-		return -1
-	}
-	if m := s.idx[j].quote >> uint(k&63); m != 0 {
-		return p + bits.TrailingZeros64(m)
-	}
-	for j++; s.indexed(j); j++ {
-		if m := s.idx[j].quote; m != 0 {
-			return s.o + j<<6 + bits.TrailingZeros64(m)
-		}
-	}
-	return -1
-}
-
-// specialIn reports whether [a, b) holds a byte marked special (backslash,
-// control character or non-ASCII inside a string).
-func (s *scanner) specialIn(a, b int) bool {
-	ka, kb := a-s.o, b-s.o
-	ja, jb := ka>>6, kb>>6
-	idx := s.idx
-	lo := ^uint64(0) << uint(ka&63)
-	hi := uint64(1)<<uint(kb&63) - 1
-	if ja == jb {
-		return idx[ja].special&lo&hi != 0
-	}
-	if idx[ja].special&lo != 0 {
-		return true
-	}
-	for j := ja + 1; j < jb; j++ {
-		if idx[j].special != 0 {
-			return true
-		}
-	}
-	return jb < len(idx) && idx[jb].special&hi != 0
 }
 
 // skipContainer skips the object or array at i by counting the index's

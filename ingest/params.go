@@ -1,6 +1,11 @@
 package ingest
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+	"unsafe"
+)
 
 // The request-parameter rule.
 //
@@ -135,7 +140,7 @@ func keepParamValue(v string) bool {
 			}
 		}
 	}
-	if isAccessKeyID(v) || v == "HIDDEN_DUE_TO_SECURITY_REASONS" {
+	if len(v) == 20 && isAccessKeyID(v) || v == "HIDDEN_DUE_TO_SECURITY_REASONS" {
 		return false
 	}
 	return query < 0 || !signedQuery(v[query:])
@@ -273,4 +278,30 @@ func (p *parser) paramName(s *scanner, key string) string {
 	off := len(s.arena)
 	s.arena = append(append(s.arena, p.path...), key...)
 	return aliasString(s.arena, off, len(s.arena))
+}
+
+// keyHash mixes a key's length, first 8 and last 8 bytes (head and tail,
+// zero-extended for short keys) into 64 bits.
+func keyHash(head, tail uint64, n int) uint64 {
+	x := head ^ bits.RotateLeft64(tail, 29) ^ uint64(n)*0x9e3779b97f4a7c15
+	x ^= x >> 31
+	return x * 0xbf58476d1ce4e5b9
+}
+
+func keyHashString(k string) uint64 {
+	n := len(k)
+	if n >= 8 {
+		return keyHash(load64(k, 0), load64(k, n-8), n)
+	}
+	var head uint64
+	for i := n - 1; i >= 0; i-- {
+		head = head<<8 | uint64(k[i])
+	}
+	return keyHash(head, 0, n)
+}
+
+// load64 reads the 8 bytes of s at i (i+8 <= len(s)) little-endian.
+func load64(s string, i int) uint64 {
+	_ = s[i+7]
+	return binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s[i:]), 8))
 }
