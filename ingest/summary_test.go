@@ -11,6 +11,7 @@ func TestSummaryText(t *testing.T) {
 	s.FilesRead, s.EventsRead, s.BytesRead, s.BytesUncompressed, s.Seconds = 55, 2900, 3660956, 3660956, 0.5
 	s.UsageStore, s.UsageRows, s.UsageRowsAdded = "/tmp/usage", 1266, 1266
 	s.FilesAlreadyIngested = 3
+	s.FilesReadAgain, s.EventsAlreadyIngested, s.FilesChanged = 4, 120, 1
 	s.FilesOutsideWindow, s.EventsOutsideWindow = 2, 40
 	s.PrefixesSkipped[SkipDigest] = 1
 	s.FilesSkipped["not_cloudtrail"] = 1
@@ -20,6 +21,8 @@ func TestSummaryText(t *testing.T) {
 	want := `ingested 55 files, 2900 events (3.5 MiB read, 3.5 MiB uncompressed) in 500ms, 5800 events/s
 usage store /tmp/usage: 1266 rows (1266 new)
 already ingested: 3 files (not read again)
+read again for what earlier runs' filters left out: 4 files (120 events they had counted were not counted again)
+changed since ingested (another ETag or size): 1 files, read as new objects; their earlier versions stay counted
 outside the time window: 2 files (by name, not read), 40 events
 prefixes not listed (no API events): digest_file 1
 skipped files: 1 (not_cloudtrail 1)

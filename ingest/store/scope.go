@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -402,17 +401,4 @@ func plane(boxes []box) []rect {
 	}
 	slices.SortFunc(rects, cmpRect)
 	return rects
-}
-
-// cmpScope orders scopes as canonical coverages list them: by time, then
-// accounts, then regions.
-func cmpScope(a, b Scope) int {
-	ba, bb := boxOf(a), boxOf(b)
-	if c := cmp.Compare(ba.lo, bb.lo); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(ba.hi, bb.hi); c != 0 {
-		return c
-	}
-	return cmpRect(rect{ba.acc, ba.regs}, rect{bb.acc, bb.regs})
 }
