@@ -82,6 +82,13 @@ func TestRunIncremental(t *testing.T) {
 		// single run's.
 		{"until noon, since noon, then everything", []Filter{{Until: noon}, {Since: noon}, {}}, Filter{}, true,
 			&last{read: 1, readAgain: 1, already: 6, alreadyEvents: 9}},
+		// A daily job: each run takes one day. The file delivered at 00:05
+		// on June 1 is read by May 31's run for its 2 events of May 31 and
+		// again by June 1's run for the others; June 2's file is read by
+		// June 1's run (late deliveries) for nothing, and by June 2's.
+		{"one day at a time", []Filter{{Since: at("2024-05-31T00:00:00Z"), Until: june1}, {Since: june1, Until: at("2024-06-02T00:00:00Z")}, {Since: at("2024-06-02T00:00:00Z"), Until: june3}},
+			Filter{Since: at("2024-05-31T00:00:00Z"), Until: june3}, false,
+			&last{read: 1, readAgain: 1}},
 		{"overlapping windows", []Filter{{Since: june1, Until: at("2024-06-01T15:00:00Z")}, {Since: noon, Until: june3}}, Filter{Since: june1, Until: june3}, false,
 			&last{read: 6, readAgain: 6, alreadyEvents: 17}},
 	}
