@@ -39,6 +39,7 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(
 		newVersionCommand(),
 		newIngestCommand(),
+		newGenerateCommand(),
 		newMergeCommand(),
 		newCoverageCommand(),
 		newReviewCommand(),
