@@ -297,25 +297,50 @@ func (f *Filter) Scope() store.Scope {
 	return s
 }
 
-// counted reports whether an earlier run already counted an event: it is
-// in prior, the coverage of its object in the store.
-func counted(prior store.Coverage, ev *Event, dir *Position) bool {
-	if prior == nil {
-		return false
+// priorRuns are the filters of the scopes an object's coverage in the store
+// is made of: an event (or a row) of the object was counted by an earlier
+// run exactly when one of them keeps it. Judging by the very rules that
+// counted it keeps the two in step, whatever those rules are.
+type priorRuns []Filter
+
+// priorRunsOf turns an object's coverage into the filters of its scopes.
+func priorRunsOf(c store.Coverage) priorRuns {
+	if len(c) == 0 {
+		return nil
 	}
-	account, region := eventPlace(ev, dir)
-	return prior.Contains(ev.Time, account, region)
+	runs := make(priorRuns, len(c))
+	for i, s := range c {
+		f := &runs[i]
+		if s.Since != 0 {
+			f.Since = time.UnixMilli(s.Since).UTC()
+		}
+		if s.Until != 0 {
+			f.Until = time.UnixMilli(s.Until).UTC()
+		}
+		f.Accounts, f.Regions = s.Accounts, s.Regions
+	}
+	return runs
 }
 
-// rowCounted is counted for a usage row aggregated elsewhere. Filter.row
-// keeps a row when the span from its FirstSeen to its LastSeen meets the
-// window, so a row counts as already counted when its span meets a scope
-// of prior: over any sequence of runs each row is then counted once.
-func rowCounted(prior store.Coverage, r *store.Row, dir *Position) bool {
-	if prior == nil {
-		return false
+// counted reports whether an earlier run counted the event.
+func (p priorRuns) counted(ev *Event, dir *Position) bool {
+	for i := range p {
+		if p[i].event(ev, dir) == eventKeep {
+			return true
+		}
 	}
-	return prior.Meets(r.FirstSeen, r.LastSeen, orElse(r.Account, dir.Account), orElse(r.Region, dir.Region))
+	return false
+}
+
+// rowCounted reports whether an earlier run counted a usage row that was
+// aggregated elsewhere.
+func (p priorRuns) rowCounted(r *store.Row, dir *Position) bool {
+	for i := range p {
+		if p[i].row(r, dir) == eventKeep {
+			return true
+		}
+	}
+	return false
 }
 
 func orElse(s, fallback string) string {

@@ -395,9 +395,10 @@ func (p *pipeline) read(ctx context.Context, j job) error {
 		rows = store.NewTable(p.opts.Table)
 	}
 	dir := ParseKey(o.Key).Dir
+	prior := priorRunsOf(held.Coverage)
 	retry := p.opts.Retry.withDefaults()
 	for attempt := 1; ; attempt++ {
-		d, err := p.decode(ctx, j.tree, o, &dir, held.Coverage, rows)
+		d, err := p.decode(ctx, j.tree, o, &dir, prior, rows)
 		if err == nil {
 			d.entry = entry
 			d.entry.Events = d.result.Events - d.outside - d.filtered - d.already
@@ -442,9 +443,8 @@ func (p *pipeline) read(ctx context.Context, j job) error {
 	}
 }
 
-// decode reads o once into rows, leaving out what prior (the object's
-// coverage in the store) holds.
-func (p *pipeline) decode(ctx context.Context, tree Tree, o Object, dir *Position, prior store.Coverage, rows *store.Table) (fileDone, error) {
+// decode reads o once into rows, leaving out what earlier runs counted.
+func (p *pipeline) decode(ctx context.Context, tree Tree, o Object, dir *Position, prior priorRuns, rows *store.Table) (fileDone, error) {
 	d := fileDone{rows: rows}
 	rc, err := tree.Open(ctx, o)
 	if err != nil {
@@ -473,7 +473,7 @@ func (p *pipeline) decode(ctx context.Context, tree Tree, o Object, dir *Positio
 			d.filtered++
 			return nil
 		}
-		if counted(prior, ev, dir) {
+		if prior.counted(ev, dir) {
 			d.already++
 			return nil
 		}
@@ -494,7 +494,7 @@ func (p *pipeline) decode(ctx context.Context, tree Tree, o Object, dir *Positio
 				d.filtered += r.Count
 				return ctx.Err()
 			}
-			if rowCounted(prior, r, dir) {
+			if prior.rowCounted(r, dir) {
 				d.already += r.Count
 				return ctx.Err()
 			}

@@ -85,21 +85,6 @@ func (c Coverage) Contains(t int64, account, region string) bool {
 	return false
 }
 
-// Meets reports whether some scope of c holds account and region and a
-// time in [first, last]: whether a usage row aggregated elsewhere, which
-// stands for events somewhere in that span, may hold events of c.
-func (c Coverage) Meets(first, last int64, account, region string) bool {
-	for i := range c {
-		s := &c[i]
-		if (s.Since == 0 || last >= s.Since) && (s.Until == 0 || first < s.Until) &&
-			(len(s.Accounts) == 0 || slices.Contains(s.Accounts, account)) &&
-			(len(s.Regions) == 0 || slices.Contains(s.Regions, region)) {
-			return true
-		}
-	}
-	return false
-}
-
 // Covers reports whether every event of s is in c: then an object with
 // coverage c has nothing left to count for a run with scope s.
 func (c Coverage) Covers(s Scope) bool {
