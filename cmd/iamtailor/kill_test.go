@@ -177,13 +177,17 @@ func TestIngestKilledAndRerun(t *testing.T) {
 
 	rng := rand.New(rand.NewPCG(20240601, 6))
 	ms := func(lo, hi int) time.Duration { return time.Duration(lo+rng.IntN(hi-lo)) * time.Millisecond }
+	// The kills by commit count and during commits do not depend on the
+	// machine's speed, so they come first: at least four runs are killed
+	// on any machine. The first, after a few milliseconds, is likely to
+	// strike before the first commit; the last ones at random times.
 	plan := []killPoint{
-		{delay: ms(20, 200)},
+		{delay: ms(1, 30)},
 		{objects: total/10 + rng.Int64N(total/5)},
 		{duringCommit: true},
-		{delay: ms(200, 800)},
-		{objects: total/2 + rng.Int64N(total/4)},
+		{objects: total/2 + rng.Int64N(total/5)},
 		{duringCommit: true},
+		{delay: ms(100, 600)},
 		{delay: ms(100, 600)},
 	}
 	killed, midCommit := 0, 0
