@@ -101,6 +101,20 @@ type FileResult struct {
 //   - digest files, Insights files (decided from the first record), and
 //     content whose first item is not a CloudTrail event are reported as
 //     FileErrors without events.
+//
+// Events missing eventSource, eventName, a parseable eventTime (or
+// @timestamp) or a userIdentity object are skipped and counted by reason;
+// unknown fields are ignored; when a key repeats, the last one counts. An
+// item larger than MaxEventBytes is read past without being held and
+// counted as event_too_large.
+//
+// Validation: what Decode reads (the event's own fields, userIdentity,
+// requestParameters, resources) is checked as strict JSON. Objects and
+// arrays it skips (responseElements, additionalEventData, …) are checked
+// for well-formed strings and balanced brackets only, which is what lets it
+// skip them without looking at every byte; a corruption that keeps those
+// intact inside a skipped value goes unnoticed (gzip's checksum still
+// catches any corruption of compressed objects).
 func Decode(r io.Reader, fn func(*Event) error) (FileResult, error) {
 	d := decoderPool.Get().(*decoder)
 	defer d.release()
