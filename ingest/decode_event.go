@@ -48,11 +48,10 @@ type wrapper struct {
 	// EventBridge: {"detail-type": …, "detail": {event}}
 	hasDetail, hasDetailType bool
 	// LookupEvents: {"CloudTrailEvent": "<event as a JSON string>"}
-	hasCTE  bool
-	cteErr  SkipReason // why the embedded event is unusable, "" if usable
-	cteOK   bool
-	keyAt   int // offset of the container or digest key, for messages
-	detailI int
+	hasCTE bool
+	cteErr SkipReason // why the embedded event is unusable, "" if usable
+	cteOK  bool
+	keyAt  int // offset of the digest key, for messages
 }
 
 // parser bundles the scanner with the state of one item.

@@ -63,8 +63,6 @@ func (v *jv) str(k string) (string, bool) {
 
 func (v *jv) strv(k string) string { s, _ := v.str(k); return s }
 
-var errRefDepth = errors.New("reference: nesting too deep for encoding/json")
-
 // parseJV parses one complete JSON value.
 func parseJV(data []byte) (*jv, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
