@@ -498,3 +498,41 @@ func TestGenerateSelection(t *testing.T) {
 		})
 	}
 }
+
+// TestGenerateDemoCollapse: the log make demo adds to the sample logs shows
+// an S3 prefix collapse, explained in summary.json.
+func TestGenerateDemoCollapse(t *testing.T) {
+	isolateAWS(t)
+	out := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := runCLI(t, "generate", repoPath(t, "testdata", "demo"), "--out", out, "--quiet")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	files := outputFiles(t, out)
+	doc := string(files["111122223333/role/report-builder.json"])
+	for _, want := range []string{
+		`"arn:aws:s3:::analytics-reports-111122223333/exports/2024/06/02/*"`,
+		`"arn:aws:s3:::analytics-reports-111122223333/reference/regions.csv"`,
+		`"arn:aws:s3:::analytics-reports-111122223333/summaries/2024/06/02/daily-summary.json"`,
+		`"s3:ListBucket"`,
+	} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("no %s in\n%s", want, doc)
+		}
+	}
+	if strings.Contains(doc, "part-0000") {
+		t.Errorf("collapsed objects still listed:\n%s", doc)
+	}
+	if sum := string(files[generate.SummaryFile]); !strings.Contains(sum, `"reason": "24 observed objects under this prefix, more than the collapse threshold 20"`) {
+		t.Errorf("summary.json does not explain the collapse:\n%s", sum)
+	}
+	// With a threshold above every count (26 objects in the bucket), every
+	// object stays listed.
+	out2 := filepath.Join(t.TempDir(), "out")
+	if code, _, stderr := runCLI(t, "generate", repoPath(t, "testdata", "demo"), "--out", out2, "--quiet", "--collapse-threshold", "26"); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if doc := string(outputFiles(t, out2)["111122223333/role/report-builder.json"]); strings.Count(doc, "part-000") != 24 {
+		t.Errorf("--collapse-threshold 26 collapsed:\n%s", doc)
+	}
+}
