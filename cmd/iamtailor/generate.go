@@ -66,12 +66,15 @@ says why.
 
 --since and --until select the store's usage rows by UTC day (a bound inside a
 day takes the whole day), so one store serves any window without reading the
-logs again; with SOURCEs they filter the events read as well.
+logs again; with SOURCEs they filter the events read as well. --account,
+--region and --org-id filter the logs as they are read and need SOURCEs; to
+choose principals from a store, use --principal.
 
 The output directory holds one run. An earlier run's files that this run does
-not write again (a principal gone, a policy split differently, another format)
-are removed; only files that the earlier run's summary.json lists are ever
-removed. A directory that is not empty and holds no summary.json is refused
+not write again (a principal gone, a policy split differently, another format,
+a principal whose generation failed this time: its old policy would look
+current) are removed; only files that the earlier run's summary.json lists are
+ever removed. A directory that is not empty and holds no summary.json is refused
 unless --force (then nothing in it is removed). Each file is written to a
 temporary name and renamed, and summary.json last.
 
