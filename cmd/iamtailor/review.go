@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
-	"sync"
+	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/spf13/cobra"
@@ -32,25 +36,26 @@ type reviewOptions struct {
 	current []string
 	out     string
 	format  string
+	force   bool
 	gen     generate.Options
 }
 
 func newReviewCommand() *cobra.Command {
 	o := &reviewOptions{gen: generate.DefaultOptions()}
 	cmd := &cobra.Command{
-		Use:   "review [SOURCE...] [--usage DIR] --current live|FILE... --out DIR",
+		Use:   "review SOURCE... | --usage DIR  --current live|FILE... --out DIR",
 		Short: "Compare what principals are granted today with what they used, and suggest the change",
 		Long: `Reads CloudTrail logs (the same SOURCEs and filters as ingest) into a temporary
 usage store, or reads the usage store in --usage DIR, generates each selected
-principal's least-privilege policy as generate does, and compares it with what is
-attached today:
+principal's least-privilege policy as generate does (same selection and policy
+flags), and compares it with what is attached today:
 
   --current live   reads the account with IAM GetAccountAuthorizationDetails
                    (standard AWS credentials; needs iam:GetAccountAuthorizationDetails)
   --current FILE   reads the JSON that ` + "`aws iam get-account-authorization-details`" + ` prints
                    (repeatable: one file per account)
 
-It writes into --out DIR, next to the generated policies and summary.json:
+It writes into --out DIR what generate writes (the policies and summary.json) and:
 
   <account>/<kind>/<name>.diff  unified diff of the current effective identity policy
                                 (all attached, inline and group policies merged into one
@@ -61,44 +66,30 @@ It writes into --out DIR, next to the generated policies and summary.json:
   report.html                   a self-contained least-privilege report (sortable table,
                                 chart of unused permissions)
 
-Roles and users of the accounts that did nothing in the window are reviewed too,
-in the accounts the logs cover.
+Roles and users of the accounts the logs cover that did nothing in the window are
+reviewed too: everything they hold is unused. An earlier run's policy and diff
+files that this run does not write again are removed.
 
-Exit status: 0 when no principal has unused or denied findings, 4 when some do,
-3 when input was skipped beyond --max-skipped, 1 on failure, 2 on a usage error.`,
-		Example: `  iamtailor review s3://trail-bucket/AWSLogs/111122223333/ --since 2024-06-01 --current live --out ./review
-  iamtailor review --usage ./usage --current ./prod-authz.json --principal 'deploy-*' --out ./review`,
+Exit status: 0 when no principal has unused or denied findings, 4 when some do;
+1 on failure, and when generation failed for some principal; 3 when input was
+skipped beyond --max-skipped (and nothing else is wrong); 2 on a usage error.`,
+		Example: `  iamtailor review s3://trail-bucket/AWSLogs/111122223333/ --since 30d --current live --out ./review
+  iamtailor review --usage ./usage --current prod.json --current dev.json --principal 'deploy-*' --out ./review`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var pathStyle *bool
-			if cmd.Flags().Changed("s3-path-style") {
-				pathStyle = &o.src.pathStyle
-			}
-			return runReview(cmd.Context(), o, args, pathStyle, cmd.ErrOrStderr())
+			return runReview(cmd.Context(), o, args, pathStyleFlag(cmd, &o.src), cmd.ErrOrStderr())
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.usage, "usage", "", "usage store to read (and, with SOURCEs, to ingest into); default: a temporary one")
-	f.StringArrayVar(&o.current, "current", nil, `what is attached today: "live" (IAM GetAccountAuthorizationDetails) or a file from aws iam get-account-authorization-details (repeatable)`)
+	f.StringArrayVar(&o.current, "current", nil, `what is attached today: "live" (IAM GetAccountAuthorizationDetails) or a file written by aws iam get-account-authorization-details (repeatable, one per account)`)
 	f.StringVar(&o.out, "out", "", "output directory (created if missing)")
-	f.StringVar(&o.format, "format", string(generate.FormatJSON), "format of the suggested policies: json or terraform")
-	f.StringArrayVar(&o.gen.Principals, "principal", nil, "only principals whose ARN or name matches this glob (repeatable)")
-	f.Int64Var(&o.gen.MinEvents, "min-events", 0, "leave out principals with fewer events")
-	f.IntVar(&o.gen.CollapseThreshold, "collapse-threshold", o.gen.CollapseThreshold, "entries under one prefix before they collapse to prefix/* (0: never)")
-	f.BoolVar(&o.gen.CollapseRegions, "collapse-regions", false, "merge ARNs that differ only in their region")
-	f.BoolVar(&o.gen.CollapseAccounts, "collapse-accounts", false, "merge ARNs that differ only in their account")
-	f.BoolVar(&o.gen.ActionWildcards, "action-wildcards", false, "use svc:Prefix* where it matches exactly the observed actions")
-	f.BoolVar(&o.gen.Inline, "inline", false, "size the suggested policies as inline policies")
-	s := &o.src
-	f.StringVar(&s.since, "since", "", "only events at or after this time: a date (2024-06-01) or RFC 3339")
-	f.StringVar(&s.until, "until", "", "only events before this time; a date includes that whole day")
-	f.StringSliceVar(&s.accounts, "account", nil, "only these AWS accounts (repeatable)")
-	f.StringSliceVar(&s.regions, "region", nil, "only logs of these regions (repeatable); the AWS client's region is --aws-region")
-	f.StringSliceVar(&s.orgIDs, "org-id", nil, "only these organizations' trails (repeatable)")
-	f.IntVar(&s.concurrency, "concurrency", 0, fmt.Sprintf("objects fetched and decoded at once (default %d)", ingest.DefaultConcurrency()))
-	f.Int64Var(&s.maxSkipped, "max-skipped", 0, "skipped files and events tolerated before exiting with status 3")
-	f.BoolVar(&s.quiet, "quiet", false, "no progress line and no summary on stderr (skipped input is still reported)")
-	f.BoolVar(&s.pathStyle, "s3-path-style", false, "address buckets path-style (default: on with a custom endpoint, else off)")
-	s.aws.addFlags(f)
+	f.StringVar(&o.format, "format", string(generate.FormatJSON), "format of the suggested policy files: json or terraform")
+	f.BoolVar(&o.force, "force", false, "write into a non-empty --out that holds no earlier run's summary.json")
+	addPrincipalFlags(f, &o.gen)
+	addPolicyFlags(f, &o.gen)
+	addSourceFlags(f, &o.src)
+	f.Lookup("since").Usage = "only usage at or after this time: a date (2024-06-01), RFC 3339, or a duration before now (30d); selects the store's rows by UTC day, and filters the logs read"
+	f.Lookup("until").Usage = "only usage before this time; a date includes that whole day"
 	return cmd
 }
 
@@ -112,12 +103,7 @@ func runReview(ctx context.Context, o *reviewOptions, args []string, pathStyle *
 	if len(o.current) == 0 {
 		return usageErrorf(`review: --current is required: "live" or the file(s) aws iam get-account-authorization-details wrote`)
 	}
-	live := false
-	for _, c := range o.current {
-		if c == currentLive {
-			live = true
-		}
-	}
+	live := slices.Contains(o.current, currentLive)
 	if live && len(o.current) > 1 {
 		return usageErrorf(`review: --current live reads the account of the AWS credentials; do not combine it with files`)
 	}
@@ -125,26 +111,26 @@ func runReview(ctx context.Context, o *reviewOptions, args []string, pathStyle *
 	if err != nil {
 		return usageErrorf("review: --format: %v", err)
 	}
-	filter := ingest.Filter{Accounts: o.src.accounts, Regions: o.src.regions, OrgIDs: o.src.orgIDs}
-	if o.src.since != "" {
-		if filter.Since, err = ingest.ParseTimeBound(o.src.since, false); err != nil {
-			return usageErrorf("review: --since: %v", err)
-		}
+	filter, err := o.src.sourceFilter("review")
+	if err != nil {
+		return err
 	}
-	if o.src.until != "" {
-		if filter.Until, err = ingest.ParseTimeBound(o.src.until, true); err != nil {
-			return usageErrorf("review: --until: %v", err)
-		}
+	if flags := o.src.logOnlyFlags(); len(args) == 0 && len(flags) > 0 {
+		return usageErrorf("review: %s select logs as they are read and need SOURCEs; to choose principals from a usage store use --principal", strings.Join(flags, ", "))
 	}
-	if err := filter.Validate(); err != nil {
-		return usageErrorf("review: %v", err)
+	if err := checkPrincipalFlags("review", &o.gen); err != nil {
+		return err
 	}
-	if o.src.concurrency < 0 || o.src.maxSkipped < 0 || o.gen.MinEvents < 0 || o.gen.CollapseThreshold < 0 {
-		return usageErrorf("review: --concurrency, --max-skipped, --min-events and --collapse-threshold must not be negative")
+	if o.gen.CollapseThreshold < 0 {
+		return usageErrorf("review: --collapse-threshold must not be negative (0 never collapses)")
 	}
-
-	// What is attached today first: a wrong file or missing credentials
-	// should fail before minutes of reading logs.
+	// The output directory and what is attached today are checked first: a
+	// wrong path or missing credentials should fail before minutes of
+	// reading logs.
+	previous, err := reviewPreviousOutput(o.out, o.force)
+	if err != nil {
+		return err
+	}
 	accounts, err := reviewCurrent(ctx, o, live)
 	if err != nil {
 		return err
@@ -157,15 +143,16 @@ func runReview(ctx context.Context, o *reviewOptions, args []string, pathStyle *
 	defer cleanup()
 
 	cat := catalog.Default()
-	an := analyze.NewAnalyzer(cat, analyze.Options{Since: filter.Since, Until: filter.Until})
+	since, until := storeWindow(filter)
+	an := analyze.NewAnalyzer(cat, analyze.Options{Since: since, Until: until})
 	cov := analyze.NewLogCoverage()
-	err = st.Read(ctx, store.ReadOptions{Since: filter.Since, Until: filter.Until}, func(r *store.Row) error {
+	err = st.Read(ctx, store.ReadOptions{Since: since, Until: until}, func(r *store.Row) error {
 		an.Add(r)
 		cov.Add(r)
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("review: read %s: %w", st.Dir(), err)
+		return fmt.Errorf("review: read usage store %s: %w", st.Dir(), err)
 	}
 
 	rep, run, err := review.Build(review.Input{
@@ -174,33 +161,114 @@ func runReview(ctx context.Context, o *reviewOptions, args []string, pathStyle *
 	if err != nil {
 		return usageErrorf("review: %v", err)
 	}
-	genFiles, err := run.Files(format)
+	reviewed := make([]analyze.PrincipalUsage, len(rep.Principals))
+	for i, p := range rep.Principals {
+		reviewed[i].Principal = p.Findings.Principal
+	}
+	warnUnmatchedPrincipals(stderr, "review", o.gen.Principals, reviewed)
+
+	files, err := run.Files(format)
 	if err != nil {
 		return fmt.Errorf("review: %w", err)
 	}
-	revFiles, err := rep.Files()
+	reviewFiles, err := rep.Files()
 	if err != nil {
 		return fmt.Errorf("review: %w", err)
 	}
-	if err := writeReviewFiles(o.out, append(genFiles, revFiles...)); err != nil {
+	// writeOutput writes summary.json last: it stays the marker of a
+	// complete run.
+	_, removed, err := writeOutput(o.out, append(reviewFiles, files...), previous)
+	if err != nil {
 		return fmt.Errorf("review: %w", err)
 	}
 
 	with := rep.WithFindings()
 	if !o.src.quiet {
-		fmt.Fprintf(stderr, "review: %d principals, %d with unused or denied permissions; wrote %s, %s and %s in %s\n",
-			len(rep.Principals), with, review.MarkdownFile, review.HTMLFile, review.FindingsFile, o.out)
+		line := fmt.Sprintf("review: %s, %d with unused or denied permissions; wrote %s, %s, %s and the policies and diffs in %s",
+			plural(len(rep.Principals), "principal"), with, review.MarkdownFile, review.HTMLFile, review.FindingsFile, o.out)
+		if len(removed) > 0 {
+			line += fmt.Sprintf("; removed %s of the earlier run", plural(len(removed), "stale file"))
+		}
+		fmt.Fprintln(stderr, line)
+	}
+	for _, res := range run.Results {
+		if res.Summary.Error != "" {
+			fmt.Fprintf(stderr, "review: no suggested policy for %s: %s\n", res.Principal.ARN, res.Summary.Error)
+		}
 	}
 	if n := run.Failed(); n > 0 {
-		fmt.Fprintf(stderr, "review: no suggested policy for %d principals (see %s)\n", n, generate.SummaryFile)
+		return fmt.Errorf("review: no suggested policy for %s whose generation failed (named above and in %s)",
+			plural(n, "principal"), filepath.Join(o.out, generate.SummaryFile))
 	}
 	switch {
 	case with > 0:
-		return fmt.Errorf("%w: %d of %d principals", errFindings, with, len(rep.Principals))
+		if skipped != nil {
+			fmt.Fprintln(stderr, "iamtailor:", skipped)
+		}
+		return fmt.Errorf("%w: %d of %s", errFindings, with, plural(len(rep.Principals), "principal"))
 	case skipped != nil:
 		return skipped
 	}
 	return nil
+}
+
+// reviewPreviousOutput returns the files an earlier generate or review run
+// wrote into dir that this run may replace or remove: the policy files its
+// summary.json lists and the diffs its findings.json lists. Like generate,
+// it refuses a non-empty directory that holds no summary.json, unless
+// force (then nothing in it is removed).
+func reviewPreviousOutput(dir string, force bool) ([]string, error) {
+	fi, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("review: --out: %w", err)
+	}
+	if !fi.IsDir() {
+		return nil, usageErrorf("review: --out %s is not a directory", dir)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("review: --out: %w", err)
+	}
+	if len(entries) == 0 {
+		return nil, nil
+	}
+	files, ok := earlierRunFiles(filepath.Join(dir, generate.SummaryFile))
+	switch {
+	case ok:
+		return append(files, earlierDiffs(filepath.Join(dir, review.FindingsFile))...), nil
+	case force:
+		return nil, nil
+	}
+	return nil, usageErrorf("review: --out %s is not empty and holds no summary.json of an earlier generate or review run: choose a new or empty directory, or give --force to write into it (nothing in it is removed)", dir)
+}
+
+// earlierDiffs reads the diff files an earlier findings.json lists. A
+// listed path that could lead outside the directory, or that is not
+// <account>/<kind>/<name>.diff, is left out.
+func earlierDiffs(findingsPath string) []string {
+	data, err := os.ReadFile(findingsPath)
+	if err != nil {
+		return nil
+	}
+	var f struct {
+		Principals []struct {
+			Diff string `json:"diff"`
+		} `json:"principals"`
+	}
+	if json.Unmarshal(data, &f) != nil {
+		return nil
+	}
+	var out []string
+	for _, p := range f.Principals {
+		d := p.Diff
+		if strings.HasSuffix(d, ".diff") && policyFilePath(strings.TrimSuffix(d, ".diff")+".json") {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // reviewCurrent reads what is attached today.
@@ -228,6 +296,14 @@ func reviewCurrent(ctx context.Context, o *reviewOptions, live bool) ([]*authz.A
 // input was skipped than --max-skipped allows: the review still runs.
 func reviewStore(ctx context.Context, o *reviewOptions, args []string, filter ingest.Filter, pathStyle *bool, stderr io.Writer) (st *store.Store, skipped error, cleanup func(), err error) {
 	cleanup = func() {}
+	if len(args) == 0 {
+		st, err = store.OpenExisting(ctx, o.usage)
+		return st, nil, cleanup, err
+	}
+	sources, err := ingestSources(ctx, &o.src, args, pathStyle)
+	if err != nil {
+		return nil, nil, cleanup, err
+	}
 	dir := o.usage
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "iamtailor-review-")
@@ -237,53 +313,20 @@ func reviewStore(ctx context.Context, o *reviewOptions, args []string, filter in
 		cleanup = func() { os.RemoveAll(tmp) }
 		dir = tmp
 	}
-	if len(args) == 0 {
-		st, err = store.OpenExisting(ctx, dir)
-		return st, nil, cleanup, err
-	}
-	sources, err := ingestSources(ctx, &o.src, args, pathStyle)
-	if err != nil {
-		return nil, nil, cleanup, err
-	}
 	if st, err = store.Open(ctx, dir); err != nil {
-		return nil, nil, cleanup, err
+		cleanup()
+		return nil, nil, func() {}, err
 	}
-	progress := newProgressPrinter(stderr, o.src.quiet)
-	var skipMu sync.Mutex
-	sum, err := ingest.Run(ctx, ingest.Options{
-		Sources:     sources,
-		Store:       st,
-		Filter:      filter,
-		Concurrency: o.src.concurrency,
-		OnSkip: func(n ingest.Notice) {
-			skipMu.Lock()
-			defer skipMu.Unlock()
-			progress.clear()
-			fmt.Fprintln(stderr, noticeLine(n))
-		},
-		OnProgress: progress.show,
-	})
-	progress.clear()
+	sum, err := o.src.ingestInto(ctx, st, sources, filter, stderr, o.src.quiet)
 	if err != nil {
-		return nil, nil, cleanup, fmt.Errorf("review: %w", err)
+		cleanup()
+		return nil, nil, func() {}, fmt.Errorf("review: %w", err)
 	}
-	if n := sum.Skipped(); n > o.src.maxSkipped {
-		skipped = fmt.Errorf("%w: %d files and %d events skipped, more than --max-skipped %d",
-			errInputSkipped, sum.SkippedFiles(), sum.SkippedEvents(), o.src.maxSkipped)
+	if o.usage == "" {
+		sum.UsageStore = "(temporary, removed after the run)"
 	}
-	return st, skipped, cleanup, nil
-}
-
-// writeReviewFiles writes files under dir, creating directories as needed.
-func writeReviewFiles(dir string, files []generate.File) error {
-	for _, f := range files {
-		path := filepath.Join(dir, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(path, f.Data, 0o644); err != nil {
-			return err
-		}
+	if !o.src.quiet {
+		sum.WriteText(stderr)
 	}
-	return nil
+	return st, o.src.skippedError(&sum), cleanup, nil
 }

@@ -348,6 +348,8 @@ func TestReviewExitCodes(t *testing.T) {
 		{"live with files", []string{"--usage", usage, "--current", "live", "--current", current}, exitUsage, "do not combine"},
 		{"bad format", []string{"--usage", usage, "--current", current, "--format", "yaml"}, exitUsage, "--format"},
 		{"unreadable current file", []string{"--usage", usage, "--current", filepath.Join(t.TempDir(), "missing.json")}, exitFailure, "missing.json"},
+		{"log filters on a store", []string{"--usage", usage, "--current", current, "--region", "us-east-1"}, exitUsage, "need SOURCEs"},
+		{"empty --principal", []string{"--usage", usage, "--current", current, "--principal", ""}, exitUsage, "--principal needs a glob"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -384,6 +386,50 @@ func TestReviewExitCodes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestReviewReplacesEarlierRun: a second run into the same --out removes
+// the policies and diffs of principals it no longer writes, and a foreign
+// non-empty directory is refused without --force.
+func TestReviewReplacesEarlierRun(t *testing.T) {
+	isolateAWS(t)
+	logs := repoPath(t, "cmd", "iamtailor", "testdata", "review", "logs")
+	current := repoPath(t, "cmd", "iamtailor", "testdata", "review", "current.json")
+	out := t.TempDir()
+	if code, _, stderr := runCLI(t, "review", logs, "--current", current, "--out", out, "--quiet"); code != exitFindings {
+		t.Fatalf("first run: exit %d: %s", code, stderr)
+	}
+	for _, p := range []string{"123456789012/role/deployer.diff", "123456789012/role/deployer.json", "123456789012/user/alice.diff"} {
+		if _, err := os.Stat(filepath.Join(out, filepath.FromSlash(p))); err != nil {
+			t.Fatalf("first run did not write %s: %v", p, err)
+		}
+	}
+	code, _, stderr := runCLI(t, "review", logs, "--current", current, "--out", out, "--principal", "*alice")
+	if code != exitFindings {
+		t.Fatalf("second run: exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "stale file") {
+		t.Errorf("stderr does not report the stale files removed: %s", stderr)
+	}
+	tree := readTree(t, out)
+	want := "123456789012/user/alice.diff 123456789012/user/alice.json findings.json report.html review.md summary.json"
+	if got := strings.Join(sortedPaths(tree), " "); got != want {
+		t.Errorf("after the second run: %s, want %s", got, want)
+	}
+
+	foreign := t.TempDir()
+	if err := os.WriteFile(filepath.Join(foreign, "notes.txt"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runCLI(t, "review", logs, "--current", current, "--out", foreign, "--quiet"); code != exitUsage || !strings.Contains(stderr, "--force") {
+		t.Errorf("foreign --out: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, "review", logs, "--current", current, "--out", foreign, "--quiet", "--force"); code != exitFindings {
+		t.Errorf("foreign --out with --force: exit %d: %s", code, stderr)
+	}
+	if data, err := os.ReadFile(filepath.Join(foreign, "notes.txt")); err != nil || string(data) != "mine" {
+		t.Errorf("--force touched a file it did not write: %q, %v", data, err)
 	}
 }
 
