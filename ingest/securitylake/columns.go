@@ -2,6 +2,7 @@ package securitylake
 
 import (
 	"encoding/binary"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -34,9 +35,16 @@ const (
 	unitInt96 // the legacy Impala/Hive timestamp
 )
 
-// columnsOf maps the logical path of every leaf column to the column.
-func columnsOf(schema *parquet.Schema) map[string]leaf {
-	cols := map[string]leaf{}
+// columnsOf maps the logical path of every leaf column to the column. A
+// schema that the library cannot describe (it panics on some corrupt
+// ones) is an error.
+func columnsOf(schema *parquet.Schema) (cols map[string]leaf, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			cols, err = nil, fmt.Errorf("malformed Parquet schema: %v", p)
+		}
+	}()
+	cols = map[string]leaf{}
 	next := 0
 	var walk func(n parquet.Node, path string)
 	record := func(n parquet.Node, path string) {
@@ -88,7 +96,10 @@ func columnsOf(schema *parquet.Schema) map[string]leaf {
 		}
 	}
 	walkFields(schema, "")
-	return cols
+	if next != len(schema.Columns()) {
+		return nil, fmt.Errorf("malformed Parquet schema: %d leaf columns found, %d declared", next, len(schema.Columns()))
+	}
+	return cols, nil
 }
 
 func join(path, name string) string {

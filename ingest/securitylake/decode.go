@@ -3,7 +3,6 @@ package securitylake
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -54,11 +53,14 @@ func (Format) Read(ctx context.Context, obj *ingest.ObjectContent, out ingest.Si
 // ingest.SkipInvalidParquet. Decode never panics on bad input.
 func Decode(r io.ReaderAt, size int64, fn func(*ingest.Event) error) (ingest.FileResult, error) {
 	res := ingest.FileResult{Format: FormatSecurityLake, Bytes: size}
-	pf, err := openParquet(r, size)
+	pf, err := ingest.OpenParquet(r, size)
 	if err != nil {
 		return res, &ingest.FileError{Reason: ingest.SkipInvalidParquet, Err: err}
 	}
-	cols := columnsOf(pf.Schema())
+	cols, err := columnsOf(pf.Schema())
+	if err != nil {
+		return res, &ingest.FileError{Reason: ingest.SkipInvalidParquet, Err: err}
+	}
 	var missing []string
 	for _, c := range requiredColumns {
 		if _, ok := cols[c]; !ok {
@@ -76,7 +78,7 @@ func Decode(r io.ReaderAt, size int64, fn func(*ingest.Event) error) (ingest.Fil
 	}
 	_, v1 := cols["actor.user.uuid"]
 	src := &recordStream{
-		rows:    newRowReader(pf),
+		rows:    ingest.NewParquetRows(pf),
 		b:       recordBuilder{s: &schemaView{cols: cols, v1: v1}, unm: map[string]string{}},
 		columns: len(pf.Schema().Columns()),
 		skipped: map[ingest.SkipReason]int64{},
@@ -107,21 +109,6 @@ func Decode(r io.ReaderAt, size int64, fn func(*ingest.Event) error) (ingest.Fil
 	return res, nil
 }
 
-// openParquet opens the file's footer, turning a panic of the Parquet
-// library on malformed input into an error.
-func openParquet(r io.ReaderAt, size int64) (pf *parquet.File, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			pf, err = nil, fmt.Errorf("malformed Parquet: %v", p)
-		}
-	}()
-	pf, err = parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
-	if err != nil {
-		return nil, fmt.Errorf("open Parquet: %w", err)
-	}
-	return pf, nil
-}
-
 func topLevel(s *parquet.Schema) string {
 	var names []string
 	for _, f := range s.Fields() {
@@ -134,65 +121,11 @@ func topLevel(s *parquet.Schema) string {
 	return strings.Join(names, ", ")
 }
 
-// rowReader reads a file's rows, row group by row group, with the
-// low-level reader: parquet-go's generic reader panics on the legacy
-// two-level lists Security Lake v1 writes, the row reader does not. A panic
-// of the library on malformed data becomes an error.
-type rowReader struct {
-	groups []parquet.RowGroup
-	g      int
-	rows   parquet.Rows
-	batch  []parquet.Row
-	n, i   int
-	done   bool
-}
-
-func newRowReader(pf *parquet.File) *rowReader {
-	return &rowReader{groups: pf.RowGroups(), batch: make([]parquet.Row, 64)}
-}
-
-// next returns the next row, nil at the end. The row is valid until the
-// next call.
-func (rr *rowReader) next() (row parquet.Row, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			row, err = nil, fmt.Errorf("malformed Parquet in row group %d: %v", rr.g, p)
-			rr.done = true
-		}
-	}()
-	for !rr.done {
-		if rr.i < rr.n {
-			rr.i++
-			return rr.batch[rr.i-1], nil
-		}
-		if rr.rows == nil {
-			if rr.g >= len(rr.groups) {
-				rr.done = true
-				return nil, nil
-			}
-			rr.rows = rr.groups[rr.g].Rows()
-		}
-		n, err := rr.rows.ReadRows(rr.batch)
-		rr.n, rr.i = n, 0
-		if errors.Is(err, io.EOF) {
-			rr.rows.Close()
-			rr.rows = nil
-			rr.g++
-			continue
-		}
-		if err != nil {
-			rr.done = true
-			return nil, fmt.Errorf("read row group %d: %w", rr.g, err)
-		}
-	}
-	return nil, nil
-}
-
 // recordStream is the file's rows as a CloudTrail log ({"Records":[…]}),
 // produced as ingest.Decode reads it, so that the OCSF events go through
 // exactly the decoder, and the rules, of JSON logs.
 type recordStream struct {
-	rows    *rowReader
+	rows    *ingest.ParquetRows
 	b       recordBuilder
 	columns int
 	buf     []byte
@@ -214,7 +147,7 @@ func (s *recordStream) fill() error {
 		s.buf, s.off = s.buf[:0], 0
 	}
 	for start := len(s.buf); len(s.buf)-start < 64<<10; {
-		row, err := s.rows.next()
+		row, err := s.rows.Next()
 		if err != nil {
 			s.err = err
 			return err
