@@ -206,20 +206,34 @@ func (n *trieNode) insert(rest string) {
 	}
 }
 
-// prefixEntry is one resource left after collapsing a subtree: an observed
-// rest, or "prefix*" standing for several.
+// prefixEntry is one resource left after collapsing: an observed rest, or
+// "prefix*" standing for several.
 type prefixEntry struct {
 	rest      string
 	originals int // observed resources it stands for
-	entries   int // entries the prefix held when it collapsed (0 if not collapsed)
+	// For a collapsed directory: its own objects and its sub-directories
+	// (both 0 if not collapsed).
+	leaves, dirs int
 }
 
-// collapse works bottom-up: a directory whose entries (observed resources
-// plus sub-directories already collapsed, each counting once) number more
-// than threshold becomes one "prefix*" entry, unless it is shallower than
-// floor. Collapsing deepest first keeps every wildcard as narrow as the
-// threshold allows, and bounds every directory to threshold entries.
+// collapse gives the resources that stand for this directory's subtree. A
+// directory collapses to one "prefix*" entry when it holds more than
+// threshold direct entries (its own objects, and its sub-directories each
+// counting once however much they hold), unless it is shallower than
+// floor. Otherwise it keeps its objects and what its sub-directories give.
+//
+// Counting direct entries, not everything below, is what makes the
+// threshold monotonic: whether a directory collapses does not depend on
+// what happened to its sub-directories, so the directories that collapse
+// under a threshold are a subset of those that collapse under any lower
+// one, and raising the threshold can only narrow the grant. (Counting a
+// sub-directory's objects when it did not collapse made a higher threshold
+// keep a deep prefix open, then count all its objects against its parent
+// and widen that to the whole bucket.)
 func (n *trieNode) collapse(prefix string, depth, floor, threshold int) []prefixEntry {
+	if direct := len(n.leaves) + len(n.children); depth >= floor && direct > threshold {
+		return []prefixEntry{{rest: prefix + "*", originals: n.objects(), leaves: len(n.leaves), dirs: len(n.children)}}
+	}
 	var entries []prefixEntry
 	segs := make([]string, 0, len(n.children))
 	for s := range n.children {
@@ -232,14 +246,16 @@ func (n *trieNode) collapse(prefix string, depth, floor, threshold int) []prefix
 	for _, l := range n.leaves {
 		entries = append(entries, prefixEntry{rest: l, originals: 1})
 	}
-	if depth < floor || len(entries) <= threshold {
-		return entries
+	return entries
+}
+
+// objects counts the observed resources in the subtree.
+func (n *trieNode) objects() int {
+	total := len(n.leaves)
+	for _, c := range n.children {
+		total += c.objects()
 	}
-	total := 0
-	for _, e := range entries {
-		total += e.originals
-	}
-	return []prefixEntry{{rest: prefix + "*", originals: total, entries: len(entries)}}
+	return total
 }
 
 func collapsePrefixes(action string, res []string, threshold int) ([]string, []Widening) {
@@ -268,12 +284,13 @@ func collapsePrefixes(action string, res []string, threshold int) ([]string, []W
 		f := fams[container]
 		for _, e := range f.root.collapse("", 0, f.floor, threshold) {
 			out = append(out, container+e.rest)
-			if e.entries == 0 {
+			if e.leaves+e.dirs == 0 {
 				continue
 			}
-			reason := fmt.Sprintf("%d observed %s under this prefix, more than the collapse threshold %d", e.originals, f.noun, threshold)
-			if e.entries != e.originals {
-				reason = fmt.Sprintf("%d observed %s under this prefix, grouped into %d entries after deeper prefixes collapsed, more than the collapse threshold %d", e.originals, f.noun, e.entries, threshold)
+			reason := fmt.Sprintf("%d observed %s directly under this prefix, more than the collapse threshold %d", e.originals, f.noun, threshold)
+			if e.dirs > 0 {
+				reason = fmt.Sprintf("%d observed %s under this prefix, whose %d direct entries (%d %s and %d sub-prefixes) are more than the collapse threshold %d",
+					e.originals, f.noun, e.leaves+e.dirs, e.leaves, f.noun, e.dirs, threshold)
 			}
 			if e.rest == "*" && f.floor == 0 {
 				reason += "; this is " + containerNoun(f.noun) + ", never wider"

@@ -2,10 +2,12 @@ package generate
 
 import "fmt"
 
-// DefaultCollapseThreshold is the number of entries (objects, parameters,
-// log streams, or already collapsed sub-prefixes) one prefix may hold before
-// they are replaced by "prefix/*". Twenty keeps a statement readable while
-// most roles that touch a handful of fixed keys keep them spelled out.
+// DefaultCollapseThreshold is the number of direct entries (objects,
+// parameters or log streams directly under it, and sub-prefixes, each
+// sub-prefix counting once however much it holds) one prefix may hold
+// before it is replaced by "prefix/*". Twenty keeps a statement readable
+// while most roles that touch a handful of fixed keys keep them spelled
+// out.
 const DefaultCollapseThreshold = 20
 
 // IAM size limits, in non-whitespace characters. Inline limits are
@@ -26,8 +28,9 @@ const MaxManagedPolicies = 10
 // Options are the generation choices. The zero value is the tightest output:
 // no collapsing, no action wildcards, managed-policy limits.
 type Options struct {
-	// CollapseThreshold is how many entries one prefix may hold before they
-	// collapse to "prefix/*" (see DefaultCollapseThreshold). 0 never collapses.
+	// CollapseThreshold is how many direct entries one prefix may hold
+	// before it collapses to "prefix/*" (see DefaultCollapseThreshold). 0
+	// never collapses. A higher threshold never gives a wider resource.
 	CollapseThreshold int `json:"collapse_threshold"`
 	// CollapseRegions replaces, per action, ARNs that differ only in their
 	// region by one ARN with "*" as the region.
