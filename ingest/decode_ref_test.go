@@ -480,13 +480,34 @@ func refParams(e *Event, obj *jv, path []string, containers int) {
 	}
 }
 
+// refStatementWord is the rule for statement keys written as a pattern.
+var refStatementWord = regexp.MustCompile(`^[ \t\n\r(]*([A-Za-z]{1,16})(?:[^A-Za-z\x80-\x{10FFFF}]|$)`)
+
 func refParamValue(e *Event, path []string, v *jv, containers int) {
 	k := path[len(path)-1]
 	class := classifyParamKey(k)
 	switch v.kind {
 	case 's':
-		if class == keyKeep && len(e.Params) < maxParams && keepParamValue(v.s) {
-			e.Params = append(e.Params, Param{Name: strings.Join(path, "."), Value: v.s})
+		if len(e.Params) >= maxParams {
+			break
+		}
+		switch class {
+		case keyKeep:
+			if keepParamValue(v.s) {
+				e.Params = append(e.Params, Param{Name: strings.Join(path, "."), Value: v.s})
+			}
+		case keyPresence:
+			val := omittedParamValue
+			if len(v.s) <= maxPresenceValue && keepParamValue(v.s) {
+				val = v.s
+			}
+			if v.s != "" {
+				e.Params = append(e.Params, Param{Name: strings.Join(path, "."), Value: val})
+			}
+		case keyStatement:
+			if m := refStatementWord.FindStringSubmatch(v.s); m != nil {
+				e.Params = append(e.Params, Param{Name: strings.Join(path, "."), Value: strings.ToUpper(m[1])})
+			}
 		}
 	case 'o':
 		if len(path) < maxParamKeys && containers < maxParamContainers && class != keyDeny {

@@ -291,6 +291,7 @@ func checkKitchenSink(t *testing.T, evs []Event) {
 			{"iamInstanceProfile.name", "app-profile"},
 			{"networkInterfaceSet.items.subnetId", "subnet-0123456789abcdef0"},
 			{"networkInterfaceSet.items.groupSet.items.groupId", "sg-0123456789abcdef0"},
+			{"tagSpecificationSet.items.resourceType", "instance"},
 			{"tagSpecificationSet.items.tags.key", "Name"},
 			{"escapedKey", "kept-after-unescaping"},
 			{"keyName", "deploy-key"},

@@ -28,22 +28,40 @@ import (
 //     authkey, presharedkey, customerkey, externalid, uploadid, max (page
 //     sizes such as max-keys).
 //   - A string value, or a string inside an array, is kept when its key ends
-//     with an identifier suffix: name, names, id, ids,
+//     with an identifier suffix: name, names, id, ids, idlist,
 //     arn, arns, url, urls, uri, uris, key, keys, bucket, buckets, alias,
 //     aliases, role, roles, identifier, identifiers, source, path, paths,
-//     cluster, clusters, prefix, workgroup.
+//     cluster, clusters, prefix, workgroup; or with an enumeration suffix,
+//     whose values are a handful of constants: type (resourceType,
+//     tagSpecificationSet.items.resourceType, ELBv2's type), method
+//     (httpMethod), qualifier (Lambda versions and aliases), acl
+//     (x-amz-acl), ownership (x-amz-object-ownership), enabled
+//     (x-amz-bucket-object-lock-enabled).
 //   - and the value is 1 to 1,024 bytes, holds no line break, is not a
 //     serialized document (starts with '{' or '['), is not an AWS access key
 //     id (AKIA…/ASIA…), is not a URL carrying a signature, credential or
 //     security token in its query, and is not CloudTrail's
 //     HIDDEN_DUE_TO_SECURITY_REASONS placeholder.
+//   - Presence keys, where that the key was sent matters more than its
+//     value: a key ending in tagging (x-amz-tagging) or holding grant
+//     (x-amz-grant-read, x-amz-grant-full-control, …) and no identifier
+//     suffix. Its value is kept as above when it is at most 64 bytes, else
+//     it is "<omitted>", so that the parameter is there whatever was sent.
+//   - Statement keys, ending in statement (DynamoDB PartiQL's statement,
+//     statements.statement, transactStatements.statement): only the
+//     statement's first word is kept, upper-cased (SELECT, INSERT, UPDATE,
+//     DELETE, EXISTS), never its body. The word is the letters that start
+//     the value after spaces and '(', 1 to 16 of them, followed by the end
+//     or a character that is not a letter; otherwise nothing is kept.
 //   - Numbers, booleans and nulls are never kept.
 //   - At most 64 parameters per event, the first in document order.
 //
 // The deny words cover credentials and bodies, and the values that change
 // with every request (pagination and idempotency tokens, request, session
 // and upload ids), which would make the store grow with events rather than
-// with what was touched. Timestamps are never under an identifier suffix.
+// with what was touched. Timestamps are never under an identifier or
+// enumeration suffix; statement bodies and long tag sets are cut to what
+// bounds the store.
 
 const (
 	maxParams          = 64
@@ -51,13 +69,22 @@ const (
 	maxParamContainers = 16
 	maxParamValue      = 1024
 	maxParamKeyLen     = 128
+	// maxPresenceValue bounds the value kept under a presence key.
+	maxPresenceValue = 64
+	// maxStatementWord bounds the first word kept of a statement.
+	maxStatementWord = 16
 )
+
+// omittedParamValue stands for a presence key's value that is not kept.
+const omittedParamValue = "<omitted>"
 
 // Key classes.
 const (
-	keyPlain uint8 = iota // descend into containers, keep no string directly under it
-	keyKeep               // keep string values directly under it (or in arrays under it)
-	keyDeny               // ignore the value entirely
+	keyPlain     uint8 = iota // descend into containers, keep no string directly under it
+	keyKeep                   // keep string values directly under it (or in arrays under it)
+	keyDeny                   // ignore the value entirely
+	keyPresence               // keep string values, replaced by a marker when long
+	keyStatement              // keep the first word of string values, upper-cased
 )
 
 var denyWords = []string{
@@ -75,7 +102,9 @@ var keepSuffixes = []string{
 	"name", "names", "id", "ids", "arn", "arns", "url", "urls", "uri", "uris",
 	"key", "keys", "bucket", "buckets", "alias", "aliases", "role", "roles",
 	"identifier", "identifiers", "source", "path", "paths", "cluster",
-	"clusters", "prefix", "workgroup",
+	"clusters", "prefix", "workgroup", "idlist",
+	// Enumerations.
+	"type", "method", "qualifier", "acl", "ownership", "enabled",
 }
 
 // classifyParamKey applies the key part of the rule.
@@ -121,8 +150,48 @@ func classifyParamKey(key string) uint8 {
 			return keyKeep
 		}
 	}
+	switch {
+	case bytes.HasSuffix(k, []byte("statement")):
+		return keyStatement
+	case bytes.HasSuffix(k, []byte("tagging")), bytes.Contains(k, []byte("grant")):
+		return keyPresence
+	}
 	return keyPlain
 }
+
+// keepsStrings reports whether a key class keeps string values.
+func keepsStrings(class uint8) bool {
+	return class == keyKeep || class == keyPresence || class == keyStatement
+}
+
+// presenceValue is the value kept under a presence key.
+func presenceValue(v string) (string, bool) {
+	switch {
+	case v == "":
+		return "", false
+	case len(v) <= maxPresenceValue && keepParamValue(v):
+		return v, true
+	}
+	return omittedParamValue, true
+}
+
+// statementWord finds the first word of a statement: v[i:j] are its
+// letters; upper says they are upper case already.
+func statementWord(v string) (i, j int, upper, ok bool) {
+	for i < len(v) && (v[i] == ' ' || v[i] == '\t' || v[i] == '\n' || v[i] == '\r' || v[i] == '(') {
+		i++
+	}
+	upper = true
+	for j = i; j < len(v) && isASCIILetter(v[j]); j++ {
+		upper = upper && v[j] <= 'Z'
+	}
+	if j == i || j-i > maxStatementWord || j < len(v) && v[j] >= 0x80 {
+		return 0, 0, false, false
+	}
+	return i, j, upper, true
+}
+
+func isASCIILetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
 // keepParamValue applies the value part of the rule.
 func keepParamValue(v string) bool {
@@ -238,14 +307,29 @@ func (p *parser) paramObject(s *scanner, ev *Event, keys, containers int) bool {
 func (p *parser) paramValue(s *scanner, ev *Event, key string, keys, containers int) bool {
 	switch s.b[s.i] {
 	case '"':
-		if len(ev.Params) >= maxParams || p.pc.class(key) != keyKeep {
+		if len(ev.Params) >= maxParams {
+			return s.skipValue()
+		}
+		class := p.pc.class(key)
+		if !keepsStrings(class) {
 			return s.skipValue()
 		}
 		v, ok := s.readString()
-		if ok && keepParamValue(v) {
+		if !ok {
+			return false
+		}
+		switch class {
+		case keyKeep:
+			ok = keepParamValue(v)
+		case keyPresence:
+			v, ok = presenceValue(v)
+		case keyStatement:
+			v, ok = p.statementKeyword(s, v)
+		}
+		if ok {
 			ev.Params = append(ev.Params, Param{Name: p.paramName(s, key), Value: v})
 		}
-		return ok
+		return true
 	case '{':
 		if keys >= maxParamKeys || containers >= maxParamContainers || p.pc.class(key) == keyDeny {
 			return s.skipValue()
@@ -267,6 +351,24 @@ func (p *parser) paramValue(s *scanner, ev *Event, key string, keys, containers 
 		return s.err == nil
 	}
 	return s.skipValue()
+}
+
+// statementKeyword is the first word of statement v, upper-cased: a part of v
+// when it is in upper case already, else a copy in the arena.
+func (p *parser) statementKeyword(s *scanner, v string) (string, bool) {
+	i, j, upper, ok := statementWord(v)
+	if !ok || upper {
+		return v[i:j], ok
+	}
+	off := len(s.arena)
+	for k := i; k < j; k++ {
+		c := v[k]
+		if c >= 'a' {
+			c -= 'a' - 'A'
+		}
+		s.arena = append(s.arena, c)
+	}
+	return aliasString(s.arena, off, len(s.arena)), true
 }
 
 // paramName is the path to key: key itself at the top level, else a copy in

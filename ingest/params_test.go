@@ -36,7 +36,7 @@ func TestParamRule(t *testing.T) {
 		// What later stages need.
 		{"s3 object", `{"bucketName":"b","Host":"b.s3.amazonaws.com","key":"a/b.txt","versionId":"v1"}`, p("bucketName", "b", "key", "a/b.txt", "versionId", "v1")},
 		{"s3 copy", `{"bucketName":"dst","x-amz-copy-source":"src/k","key":"k2"}`, p("bucketName", "dst", "x-amz-copy-source", "src/k", "key", "k2")},
-		{"s3 list prefix", `{"bucketName":"b","prefix":"logs/","list-type":"2","max-keys":"1000","continuation-token":"1xyz"}`, p("bucketName", "b", "prefix", "logs/")},
+		{"s3 list prefix", `{"bucketName":"b","prefix":"logs/","list-type":"2","max-keys":"1000","continuation-token":"1xyz"}`, p("bucketName", "b", "prefix", "logs/", "list-type", "2")},
 		{"dynamodb", `{"tableName":"orders","key":{"pk":{"S":"user#1"}},"indexName":"gsi1"}`, p("tableName", "orders", "indexName", "gsi1")},
 		{"lambda create", `{"functionName":"fn","role":"arn:aws:iam::1:role/r","code":{"s3Bucket":"art","s3Key":"fn.zip"},"environment":{"variables":{"DB_PASSWORD":"hunter2"}}}`,
 			p("functionName", "fn", "role", "arn:aws:iam::1:role/r", "code.s3Bucket", "art", "code.s3Key", "fn.zip")},
@@ -47,7 +47,7 @@ func TestParamRule(t *testing.T) {
 			p("SecretArn", "arn:aws:secretsmanager:us-east-1:1:secret:x", "secretName", "x")},
 		{"ssm", `{"name":"/app/db/host","withDecryption":true}`, p("name", "/app/db/host")},
 		{"ssm names", `{"names":["/a","/b"],"withDecryption":true}`, p("names", "/a", "names", "/b")},
-		{"ssm put parameter value", `{"name":"/app/token","value":"s3cr3t","type":"SecureString","overwrite":true}`, p("name", "/app/token")},
+		{"ssm put parameter value", `{"name":"/app/token","value":"s3cr3t","type":"SecureString","overwrite":true}`, p("name", "/app/token", "type", "SecureString")},
 		{"kms", `{"keyId":"alias/app","encryptionContext":{"aws:s3:arn":"arn:aws:s3:::b/k"},"encryptionAlgorithm":"SYMMETRIC_DEFAULT","plaintext":"eA=="}`,
 			p("keyId", "alias/app", "encryptionContext.aws:s3:arn", "arn:aws:s3:::b/k")},
 		{"logs", `{"logGroupName":"/aws/lambda/fn","logStreamName":"2024/01/01/[$LATEST]abc","filterPattern":"ERROR","startTime":1700000000000}`,
@@ -56,8 +56,32 @@ func TestParamRule(t *testing.T) {
 			p("roleName", "r", "policyArn", "arn:aws:iam::aws:policy/ReadOnlyAccess", "path", "/service-role/", "userName", "u", "groupName", "g", "instanceProfileName", "ip")},
 		{"iam policy document inline", `{"policyName":"p","policyDocument":"%7B%22Version%22%3A%222012-10-17%22%7D","roleName":"r"}`, p("policyName", "p", "roleName", "r")},
 		{"run instances", `{"instancesSet":{"items":[{"imageId":"ami-1","minCount":1}]},"userData":"<sensitiveDataRemoved>","iamInstanceProfile":{"arn":"arn:aws:iam::1:instance-profile/p","name":"p"},"clientToken":"0f1e","instanceType":"t3.micro"}`,
-			p("instancesSet.items.imageId", "ami-1", "iamInstanceProfile.arn", "arn:aws:iam::1:instance-profile/p", "iamInstanceProfile.name", "p")},
+			p("instancesSet.items.imageId", "ami-1", "iamInstanceProfile.arn", "arn:aws:iam::1:instance-profile/p", "iamInstanceProfile.name", "p", "instanceType", "t3.micro")},
 		{"ec2 instance ids", `{"instancesSet":{"items":[{"instanceId":"i-1"},{"instanceId":"i-2"}]},"filterSet":{}}`, p("instancesSet.items.instanceId", "i-1", "instancesSet.items.instanceId", "i-2")},
+		// Enumerations, presence keys and statements.
+		{"ssm tagging", `{"resourceType":"Parameter","resourceId":"/app/db","tags":[{"key":"team","value":"x"}]}`, p("resourceType", "Parameter", "resourceId", "/app/db", "tags.key", "team")},
+		{"ec2 tag on create", `{"tagSpecificationSet":{"items":[{"resourceType":"instance","tags":[{"key":"Name","value":"web"}]}]},"instanceType":"t3.micro"}`,
+			p("tagSpecificationSet.items.resourceType", "instance", "tagSpecificationSet.items.tags.key", "Name", "instanceType", "t3.micro")},
+		{"elbv2 create", `{"name":"lb","type":"network","scheme":"internal","subnets":["subnet-1"]}`, p("name", "lb", "type", "network")},
+		{"lambda qualifier", `{"functionName":"fn","qualifier":"live","invocationType":"Event","logType":"None"}`,
+			p("functionName", "fn", "qualifier", "live", "invocationType", "Event", "logType", "None")},
+		{"api gateway", `{"restApiId":"a1","resourceId":"r1","httpMethod":"POST","authorizationType":"NONE"}`,
+			p("restApiId", "a1", "resourceId", "r1", "httpMethod", "POST", "authorizationType", "NONE")},
+		{"cloudtrail tags", `{"resourceIdList":["arn:aws:cloudtrail:us-east-1:1:trail/t"],"tagsList":[{"key":"k","value":"v"}]}`, p("resourceIdList", "arn:aws:cloudtrail:us-east-1:1:trail/t", "tagsList.key", "k")},
+		{"s3 headers", `{"bucketName":"b","key":"k","x-amz-acl":"public-read","x-amz-grant-read":"uri=\"http://acs.amazonaws.com/groups/global/AllUsers\"","x-amz-grant-full-control":"id=\"` + strings.Repeat("7", 64) + `\"","x-amz-tagging":"team=a&env=prod"}`,
+			p("bucketName", "b", "key", "k", "x-amz-acl", "public-read", "x-amz-grant-read", `uri="http://acs.amazonaws.com/groups/global/AllUsers"`, "x-amz-grant-full-control", omittedParamValue, "x-amz-tagging", "team=a&env=prod")},
+		{"s3 create bucket headers", `{"bucketName":"b","x-amz-bucket-object-lock-enabled":"true","x-amz-object-ownership":"BucketOwnerEnforced","Host":"b.s3.amazonaws.com"}`,
+			p("bucketName", "b", "x-amz-bucket-object-lock-enabled", "true", "x-amz-object-ownership", "BucketOwnerEnforced")},
+		{"long or odd presence values", `{"x-amz-tagging":"` + strings.Repeat("k=v&", 20) + `","x-amz-grant-write":"AKIAEXAMPLEKEYID0003","x-amz-grant-read-acp":"","grantTokens":["t"]}`,
+			p("x-amz-tagging", omittedParamValue, "x-amz-grant-write", omittedParamValue)},
+		{"kms grant names stay identifiers", `{"keyId":"k","grantId":"` + strings.Repeat("a", 100) + `","granteePrincipal":"arn:aws:iam::1:role/r"}`,
+			p("keyId", "k", "grantId", strings.Repeat("a", 100), "granteePrincipal", "arn:aws:iam::1:role/r")},
+		{"partiql statements", `{"statement":"SELECT * FROM \"orders\" WHERE pk='user#1'","parameters":[{"S":"secret"}]}`, p("statement", "SELECT")},
+		{"partiql lower case and parenthesis", `{"statements":[{"statement":"  insert into t value {'a':1}"},{"statement":"(update t set a=1)"},{"statement":"exists(select 1 from t)"}]}`,
+			p("statements.statement", "INSERT", "statements.statement", "UPDATE", "statements.statement", "EXISTS")},
+		{"partiql transaction", `{"transactStatements":[{"statement":"DELETE FROM t WHERE pk=1"}],"clientRequestToken":"x"}`, p("transactStatements.statement", "DELETE")},
+		{"statements without a keyword", `{"statement":"* FROM t","x":{"statement":"SELECTFROMWHEREGROUPBYORDER x"},"y":{"statement":"sélect"},"z":{"statement":""},"w":{"statement":"42"}}`, nil},
+		{"statement id and name are identifiers", `{"statementId":"backdoor","statementName":"s1","action":"lambda:InvokeFunction"}`, p("statementId", "backdoor", "statementName", "s1")},
 		// Never kept.
 		{"assume role session and external id", `{"roleArn":"arn:aws:iam::1:role/r","roleSessionName":"botocore-session-1717836784","externalId":"shared-secret","durationSeconds":3600,"policy":"{}","serialNumber":"arn:aws:iam::1:mfa/u","tokenCode":"123456"}`,
 			p("roleArn", "arn:aws:iam::1:role/r")},
@@ -113,6 +137,11 @@ func TestClassifyParamKey(t *testing.T) {
 		"accessKeyId": keyDeny, "clientRequestToken": keyDeny, "requestId": keyDeny, "uploadId": keyDeny, "externalId": keyDeny,
 		"SSECustomerKey": keyDeny, "PreSharedKey": keyDeny, "plaintext": keyDeny, "CiphertextBlob": keyDeny, "signature": keyDeny,
 		"privateKeyName": keyDeny, "IdempotencyKey": keyDeny, "nonce": keyDeny, strings.Repeat("a", 129) + "Name": keyDeny,
+		"resourceType": keyKeep, "type": keyKeep, "httpMethod": keyKeep, "qualifier": keyKeep, "resourceIdList": keyKeep,
+		"x-amz-acl": keyKeep, "x-amz-object-ownership": keyKeep, "x-amz-bucket-object-lock-enabled": keyKeep, "tokenType": keyDeny,
+		"x-amz-tagging": keyPresence, "x-amz-grant-read": keyPresence, "x-amz-grant-full-control": keyPresence, "grantTokens": keyDeny,
+		"grantId": keyKeep, "statement": keyStatement, "Statement": keyStatement, "transactStatements": keyPlain, "statementId": keyKeep,
+		"tagsList": keyPlain, "list-type": keyKeep, "x-amz-tagging-directive": keyPlain,
 	} {
 		if got := classifyParamKey(key); got != want {
 			t.Errorf("%q: class %d, want %d", key, got, want)
@@ -130,7 +159,7 @@ func TestClassifyParamKey(t *testing.T) {
 // nothing kept holds a line break, a document or an access key id.
 func FuzzParams(f *testing.F) {
 	for _, s := range []string{`{"bucketName":"b","key":"k"}`, `{"a":{"b":[{"name":"x"}]}}`, `{"names":["a","b"],"password":"p"}`,
-		`{"x-amz-copy-source":"s/k","tags":[{"key":"k","value":"v"}]}`} {
+		`{"x-amz-copy-source":"s/k","tags":[{"key":"k","value":"v"}]}`, `{"statement":"select 1","x-amz-tagging":"a=b","x-amz-grant-read":"id=1"}`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, rp string) {

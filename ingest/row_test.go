@@ -165,6 +165,8 @@ func TestFillRowZeroAlloc(t *testing.T) {
 // identifiers later stages need do.
 func TestRowsHaveNoCredentials(t *testing.T) {
 	credential := regexp.MustCompile(`\b(AKIA|ASIA)[A-Z0-9]{16}\b|SecretString|sessionToken|-----BEGIN|"Statement"|%22Statement%22|HIDDEN_DUE_TO_SECURITY_REASONS`)
+	statementKeyword := regexp.MustCompile(`^[A-Z]{1,16}$`)
+	statementBody := regexp.MustCompile(`(?i)\b(select|delete)\b.*\bfrom\b|\b(insert\s+into|update)\b.*\b(value|set)\b`)
 	var rows int
 	seen := map[string]bool{}
 	files := decCorpusFiles(t)
@@ -197,6 +199,14 @@ func TestRowsHaveNoCredentials(t *testing.T) {
 			}
 			for _, par := range r.Params {
 				seen[strings.Clone(par.Name)] = true
+				switch class := classifyParamKey(par.Name[strings.LastIndexByte(par.Name, '.')+1:]); {
+				case class == keyStatement && !statementKeyword.MatchString(par.Value):
+					t.Errorf("%s: statement parameter %s holds more than its keyword: %q", filepath.Base(p), par.Name, par.Value)
+				case class == keyPresence && len(par.Value) > maxPresenceValue:
+					t.Errorf("%s: presence parameter %s holds %d bytes", filepath.Base(p), par.Name, len(par.Value))
+				case statementBody.MatchString(par.Value):
+					t.Errorf("%s: parameter %s holds a statement: %q", filepath.Base(p), par.Name, par.Value)
+				}
 			}
 			return nil
 		})
@@ -207,7 +217,8 @@ func TestRowsHaveNoCredentials(t *testing.T) {
 	for _, name := range []string{"bucketName", "key", "x-amz-copy-source", "roleName", "userName", "policyArn", "roleArn",
 		"instancesSet.items.instanceId", "iamInstanceProfile.arn", "iamInstanceProfile.name", "functionName", "role",
 		"tableName", "keyId", "logGroupName", "instanceProfileName", "groupName", "path",
-		"queueUrl", "topicArn", "secretId", "name", "names"} {
+		"queueUrl", "topicArn", "secretId", "name", "names",
+		"resourceType", "tagSpecificationSet.items.resourceType", "instanceType", "invocationType", "x-amz-acl", "resourceIdList"} {
 		if !seen[name] {
 			t.Errorf("no row kept request parameter %q", name)
 		}
