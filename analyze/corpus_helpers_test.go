@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/iamtailor/iamtailor/ingest"
@@ -89,4 +90,27 @@ func corpusRows(t testing.TB, c corpus) []store.Row {
 		}
 	}
 	return tab.Rows()
+}
+
+// fixtureFiles lists the project's own CloudTrail log files in
+// testdata/logs (every account's CloudTrail/ folder; digests and Insights
+// are not events).
+func fixtureFiles(t testing.TB) []string {
+	t.Helper()
+	var out []string
+	root := filepath.Join(repoRoot(t), "testdata", "logs")
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && strings.Contains(filepath.ToSlash(p), "/CloudTrail/") {
+			out = append(out, p)
+		}
+		return nil
+	})
+	if err != nil || len(out) == 0 {
+		t.Fatalf("no CloudTrail files under %s: %v", root, err)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -213,7 +213,7 @@ func (c *rowCtx) holds(w condition) bool {
 		present := false
 		for _, n := range strings.Split(w.param, "|") {
 			for _, v := range c.paramValues(n, false) {
-				if w.valueNot == "" || !strings.EqualFold(v, w.valueNot) {
+				if (w.valueNot == "" || !strings.EqualFold(v, w.valueNot)) && (w.valueIs == "" || strings.EqualFold(v, w.valueIs)) {
 					present = true
 				}
 			}
@@ -553,10 +553,17 @@ func (c *rowCtx) hasSegment(names string) bool {
 // createdResources are the resources a create call makes, of the types
 // its tag-on-create rule lists: named by the request when it names them
 // (RDS identifiers), else any of that type in the account and region (EC2
-// IDs do not exist before the call).
+// IDs do not exist before the call). When the request says which types it
+// tags (tagSpecificationSet.items.resourceType), only those are tagged, and
+// so only those are authorized against the tagging action (EC2 User Guide,
+// "Grant permission to tag resources during creation").
 func (m *Mapper) createdResources(c *rowCtx, pa *planAction) []builtResource {
+	names := pa.params
+	if tagged := c.taggedTypes(); len(tagged) > 0 {
+		names = tagged
+	}
 	var out []builtResource
-	for _, name := range pa.params {
+	for _, name := range names {
 		for i := range pa.types {
 			tt := &pa.types[i]
 			if tt.rt.Name != name {
@@ -576,6 +583,21 @@ func (m *Mapper) createdResources(c *rowCtx, pa *planAction) []builtResource {
 				}
 			}
 			out = append(out, filled...)
+		}
+	}
+	return out
+}
+
+// taggedTypes are the resource types an EC2 create request's tag
+// specifications name, when the row keeps them.
+func (c *rowCtx) taggedTypes() []string {
+	var out []string
+	for _, p := range c.row.Params {
+		if !paramNameMatches(p.Name, "resourceType", false) || !strings.Contains(strings.ToLower(p.Name), "tagspecification") {
+			continue
+		}
+		if !slices.Contains(out, p.Value) {
+			out = append(out, p.Value)
 		}
 	}
 	return out

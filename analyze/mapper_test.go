@@ -110,6 +110,7 @@ func TestMapActions(t *testing.T) {
 				"ec2:RunInstances arn:aws:ec2:us-east-1:111122223333:network-interface/*",
 				"ec2:RunInstances arn:aws:ec2:us-east-1:111122223333:security-group/sg-1",
 				"ec2:RunInstances arn:aws:ec2:us-east-1:111122223333:subnet/subnet-1",
+				"ec2:RunInstances arn:aws:ec2:us-east-1:111122223333:volume/*",
 				"ec2:RunInstances arn:aws:ec2:us-east-1::image/ami-1",
 				"iam:PassRole * (companion)",
 			}},
@@ -119,6 +120,7 @@ func TestMapActions(t *testing.T) {
 				"ec2:RunInstances arn:aws:ec2:us-east-1:111122223333:network-interface/*",
 				"ec2:RunInstances arn:aws:ec2:us-east-1:111122223333:security-group/sg-1",
 				"ec2:RunInstances arn:aws:ec2:us-east-1:111122223333:subnet/subnet-1",
+				"ec2:RunInstances arn:aws:ec2:us-east-1:111122223333:volume/*",
 				"ec2:RunInstances arn:aws:ec2:us-east-1::image/ami-1",
 			}},
 		{"CreateFunction passes its role", []rowOpt{params("functionName", "f", "role", "arn:aws:iam::111122223333:role/service-role/f-exec")}, "lambda.amazonaws.com", "CreateFunction20150331",
@@ -143,7 +145,10 @@ func TestMapActions(t *testing.T) {
 		{"CreateSubnet without tags", []rowOpt{params("vpcId", "vpc-1")}, "ec2.amazonaws.com", "CreateSubnet",
 			[]string{"ec2:CreateSubnet arn:aws:ec2:us-east-1:111122223333:subnet/*", "ec2:CreateSubnet arn:aws:ec2:us-east-1:111122223333:vpc/vpc-1"}},
 		{"CreateDBInstance with tags also needs AddTagsToResource", []rowOpt{params("dBInstanceIdentifier", "db1", "tags.key", "team")}, "rds.amazonaws.com", "CreateDBInstance",
-			[]string{"rds:AddTagsToResource arn:aws:rds:us-east-1:111122223333:db:db1 (companion)", "rds:CreateDBInstance arn:aws:rds:us-east-1:111122223333:db:db1"}},
+			[]string{"rds:AddTagsToResource arn:aws:rds:us-east-1:111122223333:db:db1 (companion)", "rds:CreateDBInstance arn:aws:rds:us-east-1:111122223333:db:db1",
+				// The defaults RDS picks and evaluates (see evaluatedTypes).
+				"rds:CreateDBInstance arn:aws:rds:us-east-1:111122223333:og:default*", "rds:CreateDBInstance arn:aws:rds:us-east-1:111122223333:pg:default*",
+				"rds:CreateDBInstance arn:aws:rds:us-east-1:111122223333:subgrp:default"}},
 		{"CreateTags names its resources by ID", []rowOpt{params("resourcesSet.items.resourceId", "vpc-0abc", "resourcesSet.items.resourceId", "i-0def")}, "ec2.amazonaws.com", "CreateTags",
 			[]string{"ec2:CreateTags arn:aws:ec2:us-east-1:111122223333:instance/i-0def", "ec2:CreateTags arn:aws:ec2:us-east-1:111122223333:vpc/vpc-0abc"}},
 

@@ -270,6 +270,10 @@ func queueARN(raw, partition, region string) (string, bool) {
 	return "arn:" + partition + ":sqs:" + region + ":" + parts[0] + ":" + parts[1], true
 }
 
+// createVerbs begin the names of actions that create what they are
+// authorized on (RestoreDBInstanceFromDBSnapshot creates a DB instance).
+var createVerbs = [...]string{"Create", "Allocate", "Run", "Import", "Copy", "Register", "Purchase", "Request", "Launch", "Restore"}
+
 // isCreateLike says whether an action creates the resource it is
 // authorized on, so that a resource type the event cannot name (its ID
 // does not exist before the call) is the new resource in the request's
@@ -278,7 +282,7 @@ func isCreateLike(a *catalog.Action) bool {
 	if a.Access != catalog.Write && a.Access != catalog.Tagging {
 		return false
 	}
-	for _, v := range [...]string{"Create", "Allocate", "Run", "Import", "Copy", "Register", "Purchase", "Request", "Launch"} {
+	for _, v := range createVerbs {
 		if strings.HasPrefix(a.Name, v) {
 			return true
 		}
@@ -333,21 +337,27 @@ func (m *Mapper) resolveGeneric(c *rowCtx, pa *planAction, prefix string, useRes
 
 	var out []builtResource
 	var missing []string
+	createLike := isCreateLike(pa.act)
 	for i := range types {
 		if len(perType[i]) > 0 {
 			out = append(out, perType[i]...)
 			continue
 		}
-		if !types[i].required {
+		if !createLike {
+			if types[i].required {
+				missing = append(missing, types[i].rt.Name)
+			}
 			continue
 		}
-		if isCreateLike(pa.act) {
-			if b, ok := c.anyInAccount(&types[i], createsType(pa.act, types[i].rt.Name)); ok {
-				out = append(out, b)
-				continue
-			}
+		// See evaluated.go: what a create call needs beyond what the
+		// event names.
+		b, needed, unbuildable := c.uncovered(pa.act, &types[i])
+		switch {
+		case unbuildable:
+			missing = append(missing, types[i].rt.Name)
+		case needed:
+			out = append(out, b)
 		}
-		missing = append(missing, types[i].rt.Name)
 	}
 	switch {
 	case len(missing) > 0:
@@ -383,7 +393,7 @@ func createsType(a *catalog.Action, typ string) bool {
 		return slices.Contains(types, typ)
 	}
 	noun := a.Name
-	for _, v := range [...]string{"Create", "Allocate", "Run", "Import", "Copy", "Register", "Purchase", "Request", "Launch"} {
+	for _, v := range createVerbs {
 		if n, ok := strings.CutPrefix(noun, v); ok {
 			noun = n
 			break
@@ -397,6 +407,25 @@ func createsType(a *catalog.Action, typ string) bool {
 // anyInAccount is a resource type's template with every variable but the
 // partition, region and account as "*".
 func (c *rowCtx) anyInAccount(tt *typeTemplates, created bool) (builtResource, bool) {
+	b, ok := c.fillAllVariables(tt, "*")
+	if !ok {
+		return builtResource{}, false
+	}
+	if created {
+		b.note, b.created, b.specific = strings.ReplaceAll(noteCreated, "%s", tt.rt.Name), true, true
+	} else {
+		b.note = strings.ReplaceAll(noteUnnamed, "%s", tt.rt.Name)
+	}
+	if !templateHasAccount(tt) {
+		b.note = strings.ReplaceAll(b.note, "in this account and region", "in this region")
+	}
+	return b, true
+}
+
+// fillAllVariables is a resource type's first template with the
+// partition, region and account of the request and value for every other
+// variable.
+func (c *rowCtx) fillAllVariables(tt *typeTemplates, value string) (builtResource, bool) {
 	if len(tt.templates) == 0 {
 		return builtResource{}, false
 	}
@@ -413,17 +442,14 @@ func (c *rowCtx) anyInAccount(tt *typeTemplates, created bool) (builtResource, b
 		case s.component == 4 || s.variable == "Account":
 			b.WriteString(c.account)
 		default:
-			b.WriteString("*")
+			b.WriteString(value)
 		}
 	}
 	arn := b.String()
 	if !t.rt.Matches(arn) {
 		return builtResource{}, false
 	}
-	if created {
-		return builtResource{arn: arn, note: strings.ReplaceAll(noteCreated, "%s", tt.rt.Name), created: true, specific: true}, true
-	}
-	return builtResource{arn: arn, note: strings.ReplaceAll(noteUnnamed, "%s", tt.rt.Name)}, true
+	return builtResource{arn: arn}, true
 }
 
 // fill builds the ARNs a template gives with the row's parameters, or none

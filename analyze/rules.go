@@ -52,6 +52,9 @@ type condition struct {
 	// valueNot, when set, also requires the parameter's value to differ
 	// from it (x-amz-acl "private" needs no ACL permission).
 	valueNot string
+	// valueIs, when set, requires the parameter's value to equal it,
+	// ignoring case.
+	valueIs string
 	// copySource, when set, requires the copy source to name a version
 	// (copyVersioned) or not (copyCurrent).
 	copySource copySourceCondition

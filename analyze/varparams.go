@@ -59,11 +59,21 @@ var serviceVars = map[string]varSource{
 	"logs:loggroupname":  {params: []string{"logGroupName", "logGroupIdentifier", "logGroupNames"}},
 	"logs:logstreamname": {params: []string{"logStreamName"}},
 	// EC2 parameters named differently from the template variables.
-	"ec2:securitygroupid": {params: []string{"groupId", "groupIds", "securityGroupId", "securityGroupIds", "groupSet.items.groupId", "securityGroupIdSet.items.securityGroupId"}},
+	// A security group ID is "sg-…": RunInstances' placement.groupId names
+	// a placement group ("pg-…") under the same last segment.
+	"ec2:securitygroupid": {params: []string{"groupId", "groupIds", "securityGroupId", "securityGroupIds", "groupSet.items.groupId", "securityGroupIdSet.items.securityGroupId"}, transform: ec2SecurityGroupID},
+	// RunInstances lists the resource-groups "group" type for a capacity
+	// reservation group, named by ARN; its placement.groupName is a
+	// placement group, not that group's name.
+	"ec2:group:groupname": {},
 	"ec2:keypairname":     {params: []string{"keyName"}},
-	"ec2:naclid":          {params: []string{"networkAclId"}},
-	"ec2:vpcflowlogid":    {params: []string{"flowLogId", "flowLogIds", "DeleteFlowLogsRequest.FlowLogId"}},
-	"ec2:instanceid":      {params: []string{"instanceId", "instanceIds", "instancesSet.items.instanceId"}, transform: ec2InstanceID},
+	// RunInstances names its placement group in placement.groupName; the
+	// ARN takes the name (a placement.groupId covers any group, see
+	// evaluatedTypes).
+	"ec2:placementgroupname": {params: []string{"placement.groupName", "placementGroupName"}},
+	"ec2:naclid":             {params: []string{"networkAclId"}},
+	"ec2:vpcflowlogid":       {params: []string{"flowLogId", "flowLogIds", "DeleteFlowLogsRequest.FlowLogId"}},
+	"ec2:instanceid":         {params: []string{"instanceId", "instanceIds", "instancesSet.items.instanceId"}, transform: ec2InstanceID},
 	// RDS uses "…Identifier" parameters.
 	"rds:dbinstancename":            {params: []string{"dBInstanceIdentifier", "dbInstanceIdentifier", "sourceDBInstanceIdentifier"}},
 	"rds:dbclusterinstancename":     {params: []string{"dBClusterIdentifier", "dbClusterIdentifier"}},
@@ -181,6 +191,11 @@ func awsOwnedDocument(name string) bool {
 // are another resource type.
 func ec2InstanceID(v string) (string, bool) {
 	return v, strings.HasPrefix(v, "i-") || strings.Contains(v, "*")
+}
+
+// ec2SecurityGroupID accepts security group IDs (and coarsened values).
+func ec2SecurityGroupID(v string) (string, bool) {
+	return v, strings.HasPrefix(v, "sg-") || strings.Contains(v, "*")
 }
 
 // managedInstanceID accepts SSM managed instance IDs.
