@@ -36,7 +36,11 @@ type Result struct {
 // For the same (day, caller, region, eventSource, eventName, errorCode,
 // identifiers), the count used is max(caller's copies, owner's copies),
 // not their sum: each event is counted once, and a call whose caller-side
-// copy was not ingested still counts.
+// copy was not ingested still counts. The caller is its account and
+// principal ID, which both copies log: the owner's copy often names the
+// caller by account only (userIdentity type AWSAccount), and is then
+// attributed to the caller's copy when that was read, else to no principal
+// (Coverage.CrossAccountCopies).
 type Analyzer struct {
 	m        *Mapper
 	cat      *catalog.Catalog
@@ -126,13 +130,21 @@ func (a *Analyzer) addShared(row *store.Row) {
 }
 
 // sharedKey is everything that identifies a call except the recipient
-// account and the counts.
+// account and the counts. The caller is its account and principal ID when
+// the row has one: the owner's copy may describe the same caller with
+// fewer fields (type AWSAccount, no ARN) than the caller's copy.
 func sharedKey(r *store.Row) string {
 	var b strings.Builder
 	w := func(s string) { b.WriteString(s); b.WriteByte(0) }
 	w(strconv.Itoa(int(r.Day)))
-	for _, s := range [...]string{r.IdentityType, r.IdentityARN, r.IdentityAccount, r.PrincipalID, r.UserName, r.IssuerARN, r.InvokedBy,
-		r.Region, r.EventSource, r.EventName, r.EventType, r.ErrorCode} {
+	caller := []string{r.IdentityType, r.IdentityARN, r.IdentityAccount, r.PrincipalID, r.UserName, r.IssuerARN, r.InvokedBy}
+	if r.PrincipalID != "" && r.IdentityAccount != "" {
+		caller = []string{r.IdentityAccount, r.PrincipalID}
+	}
+	for _, s := range caller {
+		w(s)
+	}
+	for _, s := range [...]string{r.Region, r.EventSource, r.EventName, r.EventType, r.ErrorCode} {
 		w(s)
 	}
 	b.WriteByte(byte(r.Coarsened))
@@ -177,7 +189,7 @@ func minNonZero(a, b int64) int64 {
 func (a *Analyzer) add(row *store.Row, count, first, last int64) {
 	p, noPolicy, notPrincipal := principalOf(row)
 	mp := a.m.mapRow(row, p)
-	a.cov.add(row, &mp, count, notPrincipal != IsPrincipal)
+	a.cov.add(row, &mp, count, notPrincipal)
 	if notPrincipal != IsPrincipal {
 		return
 	}

@@ -69,9 +69,9 @@ func TestPrincipals(t *testing.T) {
 		{"web identity user", apiRow("sts.amazonaws.com", "AssumeRoleWithWebIdentity", func(r *store.Row) {
 			r.IdentityType, r.IdentityARN, r.UserName, r.IdentityProvider = "WebIdentityUser", "", "sub", "accounts.google.com"
 		}), KindWebIdentityUser, "accounts.google.com/sub", "", true, IsPrincipal, "aws", "sub"},
-		{"another account", apiRow(s3Src, "GetObject", func(r *store.Row) {
+		{"another account's caller, the owner's copy", apiRow(s3Src, "GetObject", func(r *store.Row) {
 			r.IdentityType, r.IdentityARN, r.UserName, r.IdentityAccount = "AWSAccount", "", "", "444455556666"
-		}), KindAWSAccount, "arn:aws:iam::444455556666:root", "", true, IsPrincipal, "aws", "444455556666"},
+		}), "", "", "", false, NotPrincipalCrossAccountCaller, "", ""},
 		{"GovCloud role", apiRow(s3Src, "ListBuckets", asRole("arn:aws-us-gov:iam::111122223333:role/app"), region("us-gov-west-1")), KindRole, "arn:aws-us-gov:iam::111122223333:role/app", "/", false, IsPrincipal, "aws-us-gov", "app"},
 		{"China user", apiRow(s3Src, "ListBuckets", asUser("arn:aws-cn:iam::111122223333:user/bob"), region("cn-north-1")), KindUser, "arn:aws-cn:iam::111122223333:user/bob", "/", false, IsPrincipal, "aws-cn", "bob"},
 		{"AWS service", apiRow("sts.amazonaws.com", "AssumeRole", func(r *store.Row) {
@@ -89,8 +89,12 @@ func TestPrincipals(t *testing.T) {
 			}
 			if np != IsPrincipal {
 				res := analyze(c.row)
-				if len(res.Principals) != 0 || res.Coverage.ServiceEvents != 1 {
-					t.Errorf("service caller became a principal: %+v, coverage %+v", res.Principals, res.Coverage)
+				counted := res.Coverage.ServiceEvents
+				if np == NotPrincipalCrossAccountCaller {
+					counted = res.Coverage.CrossAccountCopies
+				}
+				if len(res.Principals) != 0 || counted != 1 || res.Coverage.Events != 1 {
+					t.Errorf("%s caller became a principal or was not counted: %+v, coverage %+v", np, res.Principals, res.Coverage)
 				}
 				return
 			}
@@ -139,6 +143,85 @@ func TestCrossAccountDedup(t *testing.T) {
 	res = analyze(caller, owner)
 	if u := findPrincipal(t, res, testUserARN); u.Observed[0].Count != 5 {
 		t.Errorf("unshared rows counted %d, want 5", u.Observed[0].Count)
+	}
+}
+
+// TestCrossAccountOwnerCopy: the resource owner's copy names another
+// account's caller by account and principal ID only (userIdentity type
+// AWSAccount). It is never a principal: with the caller's copy it is the
+// same call, counted once under the caller; alone it is counted in
+// coverage as an owner's copy.
+func TestCrossAccountOwnerCopy(t *testing.T) {
+	caller := apiRow("sts.amazonaws.com", "AssumeRole", params("roleArn", "arn:aws:iam::444455556666:role/deploy"),
+		resources("arn:aws:iam::444455556666:role/deploy"), func(r *store.Row) { r.Shared, r.PrincipalID = true, "AIDAEXAMPLE" })
+	owner := caller
+	owner.IdentityType, owner.IdentityARN, owner.UserName, owner.Account = "AWSAccount", "", "", "444455556666"
+	cases := []struct {
+		name                   string
+		rows                   []store.Row
+		callerEvents, ownerOne int64
+		events                 int64
+	}{
+		{"both copies", []store.Row{caller, owner}, 1, 0, 1},
+		{"both copies, owner's first", []store.Row{owner, caller}, 1, 0, 1},
+		{"owner's copy only", []store.Row{owner}, 0, 1, 1},
+		{"caller's copy only", []store.Row{caller}, 1, 0, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res := analyze(c.rows...)
+			var callerEvents int64
+			for _, p := range res.Principals {
+				if p.Principal.ARN != testUserARN {
+					t.Errorf("unexpected principal %s (%s)", p.Principal.ARN, p.Principal.Kind)
+					continue
+				}
+				callerEvents = p.Events
+				if len(p.Observed) != 1 || p.Observed[0].Count != 1 {
+					t.Errorf("caller's observed %+v, want AssumeRole once", p.Observed)
+				}
+			}
+			if callerEvents != c.callerEvents || res.Coverage.CrossAccountCopies != c.ownerOne || res.Coverage.Events != c.events {
+				t.Errorf("caller events %d, owner's copies %d, events %d; want %d, %d, %d",
+					callerEvents, res.Coverage.CrossAccountCopies, res.Coverage.Events, c.callerEvents, c.ownerOne, c.events)
+			}
+		})
+	}
+}
+
+// TestCrossAccountFixtureLogs: testdata/logs holds deploy-bot's
+// AssumeRole into 444455556666 twice, its own copy and the owner's (type
+// AWSAccount). The principals are the callers, the call counts once, and
+// nothing is attributed to an account ID.
+func TestCrossAccountFixtureLogs(t *testing.T) {
+	var rows []store.Row
+	for _, r := range corpusRows(t, corpus{"fixtures", fixtureFiles(t)}) {
+		rows = append(rows, r)
+	}
+	res := analyze(rows...)
+	var all int64
+	for _, p := range res.Principals {
+		if strings.HasSuffix(p.Principal.ARN, ":root") && p.Principal.Kind != KindRoot {
+			t.Errorf("principal %s of kind %s: a caller known by account ID only", p.Principal.ARN, p.Principal.Kind)
+		}
+		all += p.Events
+	}
+	bot := findPrincipal(t, res, "arn:aws:iam::111122223333:user/ci/deploy-bot")
+	n := int64(0)
+	for _, o := range bot.Observed {
+		if o.Action == "sts:AssumeRole" && o.Resource == "arn:aws:iam::444455556666:role/cross-account/deployer" {
+			n += o.Count
+		}
+	}
+	if n != 1 {
+		t.Errorf("deploy-bot's cross-account AssumeRole counted %d times, want 1", n)
+	}
+	if res.Coverage.CrossAccountCopies != 0 {
+		t.Errorf("%d owner's copies left unattributed; the caller's copy was read", res.Coverage.CrossAccountCopies)
+	}
+	if got := all + res.Coverage.ServiceEvents + res.Coverage.CrossAccountCopies; got != res.Coverage.Events {
+		t.Errorf("principals' events %d + service %d + owner's copies %d != coverage events %d",
+			all, res.Coverage.ServiceEvents, res.Coverage.CrossAccountCopies, res.Coverage.Events)
 	}
 }
 

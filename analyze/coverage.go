@@ -14,6 +14,8 @@ import (
 // call once.
 //
 //	events         = api_events + non_api
+//	service_events, cross_account_owner_copies ⊂ events: not attributed
+//	  to a principal
 //	api_events     = mapped + unmapped + permissionless
 //	denied, unproven ⊂ mapped ∪ unmapped (outcomes, counted separately)
 //	resource_specific ≤ resource_scoped: per event, per mapped action that
@@ -26,20 +28,26 @@ import (
 //	  region with "*" for the ID it does not have yet (resource_created
 //	  counts these: no policy can name them more narrowly).
 type Coverage struct {
-	CatalogVersion   string         `json:"catalog_version"`
-	Events           int64          `json:"events"`
-	APIEvents        int64          `json:"api_events"`
-	Mapped           int64          `json:"mapped"`
-	Unmapped         int64          `json:"unmapped"`
-	Permissionless   int64          `json:"permissionless"`
-	NonAPI           int64          `json:"non_api"`
-	Denied           int64          `json:"denied"`
-	Unproven         int64          `json:"unproven"`
-	ServiceEvents    int64          `json:"service_events"` // events by AWS services, not attributed to a principal
-	ResourceScoped   int64          `json:"resource_scoped"`
-	ResourceSpecific int64          `json:"resource_specific"`
-	ResourceCreated  int64          `json:"resource_created"` // of resource_specific: resources the call creates (ID "*")
-	UnmappedPairs    []UnmappedPair `json:"unmapped_pairs"`
+	CatalogVersion string `json:"catalog_version"`
+	Events         int64  `json:"events"`
+	APIEvents      int64  `json:"api_events"`
+	Mapped         int64  `json:"mapped"`
+	Unmapped       int64  `json:"unmapped"`
+	Permissionless int64  `json:"permissionless"`
+	NonAPI         int64  `json:"non_api"`
+	Denied         int64  `json:"denied"`
+	Unproven       int64  `json:"unproven"`
+	ServiceEvents  int64  `json:"service_events"` // events by AWS services, not attributed to a principal
+	// CrossAccountCopies are resource owners' copies of calls by another
+	// account's principal known only by its account ID (userIdentity type
+	// AWSAccount) whose caller's copy was not read: not attributed to a
+	// principal. An owner's copy whose caller's copy was read is the same
+	// call, counted once, under the caller.
+	CrossAccountCopies int64          `json:"cross_account_owner_copies"`
+	ResourceScoped     int64          `json:"resource_scoped"`
+	ResourceSpecific   int64          `json:"resource_specific"`
+	ResourceCreated    int64          `json:"resource_created"` // of resource_specific: resources the call creates (ID "*")
+	UnmappedPairs      []UnmappedPair `json:"unmapped_pairs"`
 }
 
 // UnmappedPair is one (eventSource, eventName) iamtailor could not map.
@@ -77,10 +85,14 @@ func newCoverageAcc() coverageAcc {
 	return coverageAcc{unmapped: map[unmappedKey]int64{}}
 }
 
-func (ca *coverageAcc) add(row *store.Row, mp *Mapping, count int64, service bool) {
+func (ca *coverageAcc) add(row *store.Row, mp *Mapping, count int64, notPrincipal NotPrincipal) {
 	c := &ca.c
 	c.Events += count
-	if service {
+	switch notPrincipal {
+	case IsPrincipal:
+	case NotPrincipalCrossAccountCaller:
+		c.CrossAccountCopies += count
+	default:
 		c.ServiceEvents += count
 	}
 	if mp.Class == ClassNonAPI {

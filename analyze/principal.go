@@ -20,6 +20,13 @@ const (
 	NotPrincipalInvokedByOnly NotPrincipal = "invoked-by-service"
 	// NotPrincipalNoIdentity: userIdentity names nobody.
 	NotPrincipalNoIdentity NotPrincipal = "no-identity"
+	// NotPrincipalCrossAccountCaller: userIdentity.type AWSAccount, the
+	// resource owner's copy of a call made by a principal of another
+	// account, which it names by account ID (and principal ID) only. No
+	// policy can be written for an account ID, and the call is the one the
+	// caller's own copy, in its account's trail, attributes to the caller:
+	// the analyzer counts the two copies as one call (see Analyzer).
+	NotPrincipalCrossAccountCaller NotPrincipal = "cross-account-caller"
 )
 
 // Why some principals never get a suggested policy.
@@ -30,7 +37,6 @@ const (
 	reasonIdentityCtr   = "IAM Identity Center user: permissions come from permission sets, not from IAM identity policies"
 	reasonSAML          = "SAML federated caller: it holds no AWS identity; the role it assumes is reported separately"
 	reasonWebIdentity   = "web identity federated caller: it holds no AWS identity; the role it assumes is reported separately"
-	reasonAWSAccount    = "caller in another AWS account, known only by its account ID"
 	reasonUnknown       = "the event does not identify the caller"
 )
 
@@ -42,6 +48,8 @@ func principalOf(r *store.Row) (Principal, string, NotPrincipal) {
 	switch r.IdentityType {
 	case "AWSService":
 		return Principal{}, "", NotPrincipalAWSService
+	case "AWSAccount":
+		return Principal{}, "", NotPrincipalCrossAccountCaller
 	case "":
 		if r.InvokedBy != "" {
 			return Principal{}, "", NotPrincipalInvokedByOnly
@@ -109,8 +117,6 @@ func principalOf(r *store.Row) (Principal, string, NotPrincipal) {
 		return Principal{Kind: KindSAMLUser, ARN: federatedKey(r), Account: acct, Partition: part, Name: r.UserName}, reasonSAML, IsPrincipal
 	case "WebIdentityUser":
 		return Principal{Kind: KindWebIdentityUser, ARN: federatedKey(r), Account: acct, Partition: part, Name: r.UserName}, reasonWebIdentity, IsPrincipal
-	case "AWSAccount":
-		return Principal{Kind: KindAWSAccount, ARN: "arn:" + part + ":iam::" + acct + ":root", Account: acct, Partition: part, Name: acct}, reasonAWSAccount, IsPrincipal
 	}
 	return unknownPrincipal(r, part, acct), reasonUnknown, IsPrincipal
 }

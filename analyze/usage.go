@@ -17,7 +17,6 @@ const (
 	KindIdentityCenterUser PrincipalKind = "identity-center-user" // onBehalfOf / IdentityCenterUser
 	KindSAMLUser           PrincipalKind = "saml-user"
 	KindWebIdentityUser    PrincipalKind = "web-identity-user"
-	KindAWSAccount         PrincipalKind = "aws-account" // a caller in another account known only by account id
 	KindUnknown            PrincipalKind = "unknown"
 )
 
