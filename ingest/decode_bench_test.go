@@ -59,14 +59,15 @@ func perfgenTree(tb testing.TB) string {
 		cache = filepath.Join(home, ".cache")
 	}
 	size := perfgenSize()
-	dir := filepath.Join(cache, "iamtailor", "perfgen-"+strconv.FormatInt(size, 10))
+	// Named as scripts/bench.sh names it, so that both share one tree.
+	dir := filepath.Join(cache, "iamtailor", "perfgen-"+strconv.FormatInt(size, 10)+"-seed1")
 	if _, err := os.Stat(dir); err == nil {
 		return dir
 	}
 	gen := filepath.Join(decodeSharedDir(tb), "perfgen")
 	tmp := dir + ".tmp"
 	os.RemoveAll(tmp)
-	cmd := exec.Command("go", "run", ".", "-out", tmp, "-size", strconv.FormatInt(size, 10))
+	cmd := exec.Command("go", "run", ".", "-out", tmp, "-size", strconv.FormatInt(size, 10), "-seed", "1")
 	cmd.Dir = gen
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
