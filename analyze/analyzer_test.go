@@ -425,3 +425,40 @@ func TestAnalyzeGolden(t *testing.T) {
 	}
 	golden(t, append(b, '\n'))
 }
+
+// TestIdentityCenterPermissionSet: roles that IAM Identity Center
+// provisions are recognised by path and name, and name their permission
+// set; other roles, users and look-alikes do not.
+func TestIdentityCenterPermissionSet(t *testing.T) {
+	sso := "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/"
+	cases := []struct {
+		name    string
+		p       Principal
+		wantSet string
+		wantOK  bool
+	}{
+		{"permission set", iamEntity(sso+"AWSReservedSSO_ReadOnly_0123456789abcdef", KindRole), "ReadOnly", true},
+		{"underscores in the permission set", iamEntity(sso+"AWSReservedSSO_Data_Eng_Admin_a1b2c3d4e5f60718", KindRole), "Data_Eng_Admin", true},
+		{"regional path", iamEntity(sso+"eu-west-1/AWSReservedSSO_Billing_fedcba9876543210", KindRole), "Billing", true},
+		{"path unknown (session without issuer)", Principal{Kind: KindRole, ARN: "arn:aws:iam::111122223333:role/AWSReservedSSO_Ops_0123456789abcdef", Name: "AWSReservedSSO_Ops_0123456789abcdef"}, "Ops", true},
+		{"no suffix to strip", iamEntity(sso+"AWSReservedSSO_Odd", KindRole), "", true},
+		{"look-alike on another path", iamEntity("arn:aws:iam::111122223333:role/AWSReservedSSO_ReadOnly_0123456789abcdef", KindRole), "", false},
+		{"plain role", iamEntity("arn:aws:iam::111122223333:role/app", KindRole), "", false},
+		{"user", iamEntity("arn:aws:iam::111122223333:user/AWSReservedSSO_X_0123456789abcdef", KindUser), "", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			set, ok := c.p.IdentityCenterPermissionSet()
+			if set != c.wantSet || ok != c.wantOK {
+				t.Errorf("got %q, %v; want %q, %v", set, ok, c.wantSet, c.wantOK)
+			}
+		})
+	}
+	// Through the analyzer: the session is attributed to the role, which
+	// gets no NoPolicyReason (it does get a policy).
+	row := apiRow(s3Src, "ListBuckets", asRole(sso+"AWSReservedSSO_ReadOnly_0123456789abcdef"))
+	u := findPrincipal(t, analyze(row), sso+"AWSReservedSSO_ReadOnly_0123456789abcdef")
+	if set, ok := u.Principal.IdentityCenterPermissionSet(); !ok || set != "ReadOnly" || u.NoPolicyReason != "" {
+		t.Errorf("got permission set %q (%v), no-policy reason %q", set, ok, u.NoPolicyReason)
+	}
+}

@@ -121,6 +121,46 @@ func principalOf(r *store.Row) (Principal, string, NotPrincipal) {
 	return unknownPrincipal(r, part, acct), reasonUnknown, IsPrincipal
 }
 
+// Roles that IAM Identity Center provisions from a permission set live
+// under this path and are named AWSReservedSSO_<PermissionSetName>_<suffix>
+// (IAM Identity Center User Guide, "IAM roles created by IAM Identity
+// Center").
+const (
+	identityCenterRolePath   = "/aws-reserved/sso.amazonaws.com/"
+	identityCenterRolePrefix = "AWSReservedSSO_"
+)
+
+// IdentityCenterPermissionSet reports whether the principal is a role that
+// IAM Identity Center provisions from a permission set, and the permission
+// set's name as the role name shows it ("" when it does not). Such a role
+// still gets its suggested policy, but IAM refuses changes to it and
+// Identity Center would undo them: the policy belongs in the permission set.
+func (p Principal) IdentityCenterPermissionSet() (name string, ok bool) {
+	if p.Kind != KindRole || !strings.HasPrefix(p.Name, identityCenterRolePrefix) {
+		return "", false
+	}
+	// A role whose path the event did not show is recognised by its name.
+	if p.Path != "" && !strings.HasPrefix(p.Path, identityCenterRolePath) {
+		return "", false
+	}
+	rest := strings.TrimPrefix(p.Name, identityCenterRolePrefix)
+	i := strings.LastIndexByte(rest, '_')
+	if i <= 0 || !isHex(rest[i+1:]) {
+		return "", true
+	}
+	return rest[:i], true
+}
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return s != ""
+}
+
 // federatedKey identifies a SAML or web identity caller: its identity
 // provider and user name. It is not an ARN: such callers have none.
 func federatedKey(r *store.Row) string {

@@ -476,6 +476,36 @@ func TestRules(t *testing.T) {
 			},
 		},
 		{
+			// A role IAM Identity Center provisions gets its policy, with
+			// the permission set it must be applied to, in the summary and
+			// in the Terraform header.
+			name: "identity_center_role",
+			usages: []analyze.PrincipalUsage{usage(func() analyze.Principal {
+				name := "AWSReservedSSO_DataReader_0123456789abcdef"
+				return analyze.Principal{Kind: analyze.KindRole, ARN: "arn:aws:iam::" + testAccount + ":role/aws-reserved/sso.amazonaws.com/" + name,
+					Account: testAccount, Partition: "aws", Name: name, Path: "/aws-reserved/sso.amazonaws.com/"}
+			}(), one(obs("s3:GetObject", "arn:aws:s3:::b/k")))},
+			format: FormatTerraform,
+			check: func(t *testing.T, run Run) {
+				s := run.Results[0].Summary
+				if len(run.Results[0].Documents) != 1 || s.NoPolicyReason != "" {
+					t.Errorf("no policy: %q", s.NoPolicyReason)
+				}
+				if s.PermissionSet != "DataReader" || !strings.Contains(s.ApplyTo, `permission set "DataReader"`) {
+					t.Errorf("permission set %q, apply to %q", s.PermissionSet, s.ApplyTo)
+				}
+				files, err := run.Files(FormatTerraform)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, f := range files {
+					if strings.HasSuffix(f.Path, ".tf") && !strings.Contains(string(f.Data), `apply the policy to the IAM Identity Center permission set "DataReader"`) {
+						t.Errorf("%s does not say where to apply the policy:\n%s", f.Path, f.Data)
+					}
+				}
+			},
+		},
+		{
 			// Every outcome a principal can have, in one summary: a policy,
 			// skipped under --min-events, no policy by kind, failed; and one
 			// principal the globs leave out entirely.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/iamtailor/iamtailor/analyze"
 	"github.com/iamtailor/iamtailor/analyze/policy"
 )
 
@@ -261,7 +262,7 @@ func TestTerraformRoundTrip(t *testing.T) {
 			d := policy.Document{Version: policy.Version2012, Statements: []policy.Statement{{
 				Sid: "S3ReadObject", Effect: policy.Allow, Action: []string{"s3:GetObject", "s3:GetObjectTagging"}, Resource: tc.resources,
 			}}}
-			src := Terraform(&d, terraformName(role("a.b"), 0, 1), "arn:aws:iam::1:role/a.b\nx", "v")
+			src := Terraform(&d, terraformName(role("a.b"), 0, 1), analyze.Principal{Kind: analyze.KindRole, ARN: "arn:aws:iam::1:role/a.b\nx"}, "v")
 			name, back, err := parseTerraform(string(src))
 			if err != nil {
 				t.Fatalf("%v\n%s", err, src)

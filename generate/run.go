@@ -213,7 +213,7 @@ func (r *Run) Files(format Format) ([]File, error) {
 			case FormatJSON:
 				data = res.Documents[i].Canonical()
 			case FormatTerraform:
-				data = Terraform(&res.Documents[i], terraformName(res.Principal, i, len(res.Documents)), res.Principal.ARN, r.CatalogVersion)
+				data = Terraform(&res.Documents[i], terraformName(res.Principal, i, len(res.Documents)), res.Principal, r.CatalogVersion)
 			default:
 				return nil, fmt.Errorf("format %q: want json or terraform", format)
 			}

@@ -19,6 +19,15 @@ type PrincipalSummary struct {
 	ARN       string `json:"arn"`
 	Partition string `json:"partition,omitempty"`
 
+	// PermissionSet is set for a role that IAM Identity Center provisions
+	// from a permission set (AWSReservedSSO_<PermissionSet>_<suffix>): the
+	// permission set's name, "" when the role name does not show it (the
+	// role is then recognised by its path).
+	PermissionSet string `json:"permission_set,omitempty"`
+	// ApplyTo says where the policy must be applied when that is not the
+	// principal itself: IAM refuses changes to an Identity Center role.
+	ApplyTo string `json:"apply_to,omitempty"`
+
 	// NoPolicyReason says why the principal got no policy (service-linked
 	// role, root, other kinds, nothing that needs a permission).
 	NoPolicyReason string `json:"no_policy_reason,omitempty"`
@@ -157,6 +166,9 @@ func baseSummary(u analyze.PrincipalUsage) PrincipalSummary {
 		Account: p.Account, Kind: string(p.Kind), Name: p.Name, ARN: p.ARN, Partition: p.Partition,
 		Events: u.Events, FirstSeen: formatMillis(u.FirstSeen), LastSeen: formatMillis(u.LastSeen),
 	}
+	if set, ok := p.IdentityCenterPermissionSet(); ok {
+		s.PermissionSet, s.ApplyTo = set, identityCenterApplyTo(set, p.Account)
+	}
 	for _, d := range u.Denied {
 		s.Notes.Denied = append(s.Notes.Denied, DeniedNote{
 			Action: d.Action, Resource: d.Resource, EventSource: d.EventSource, EventName: d.EventName,
@@ -180,6 +192,19 @@ func baseSummary(u analyze.PrincipalUsage) PrincipalSummary {
 	}
 	sortNotes(&s.Notes)
 	return s
+}
+
+// identityCenterApplyTo tells where the policy of an Identity Center role
+// goes: the role is provisioned from its permission set in every account
+// the set is assigned to, and IAM refuses changes to it.
+func identityCenterApplyTo(set, account string) string {
+	target := fmt.Sprintf("the IAM Identity Center permission set %q", set)
+	if set == "" {
+		target = "the IAM Identity Center permission set this role was provisioned from (its name does not show which)"
+	}
+	return fmt.Sprintf("apply this policy to %s, as its inline policy or a customer managed policy it references, not to the role: "+
+		"IAM refuses changes to roles under /aws-reserved/sso.amazonaws.com/, and the permission set applies to every account it is assigned to, "+
+		"so check its use outside account %s before narrowing it", target, account)
 }
 
 // sortNotes puts every list in a fixed order, so that the summary does not

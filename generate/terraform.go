@@ -43,7 +43,7 @@ func terraformName(p analyze.Principal, i, n int) string {
 // one statement block per statement, in the layout `terraform fmt` gives.
 // Reference it as data.aws_iam_policy_document.<name>.json, for example in
 // an aws_iam_policy's policy argument.
-func Terraform(d *policy.Document, name, principalARN, catalogVersion string) []byte {
+func Terraform(d *policy.Document, name string, p analyze.Principal, catalogVersion string) []byte {
 	// Render from the canonical form, so actions and resources are in the
 	// same order as in the JSON output.
 	canon, err := policy.Parse(d.Canonical())
@@ -51,8 +51,16 @@ func Terraform(d *policy.Document, name, principalARN, catalogVersion string) []
 		canon = d
 	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "# Least-privilege policy suggested by iamtailor for %s\n", hclComment(principalARN))
+	fmt.Fprintf(&b, "# Least-privilege policy suggested by iamtailor for %s\n", hclComment(p.ARN))
 	fmt.Fprintf(&b, "# from its CloudTrail usage (IAM catalog %s).\n", hclComment(catalogVersion))
+	if set, ok := p.IdentityCenterPermissionSet(); ok {
+		target := "its IAM Identity Center permission set"
+		if set != "" {
+			target = fmt.Sprintf("the IAM Identity Center permission set %q", set)
+		}
+		fmt.Fprintf(&b, "# IAM Identity Center manages this role: apply the policy to %s\n", hclComment(target))
+		b.WriteString("# (aws_ssoadmin_permission_set_inline_policy), not to the role.\n")
+	}
 	b.WriteString("# summary.json lists what was observed, denied, widened and why.\n")
 	fmt.Fprintf(&b, "data \"aws_iam_policy_document\" %s {\n", hclString(name))
 	for i, st := range canon.Statements {
