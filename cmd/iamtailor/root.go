@@ -43,6 +43,7 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 		newMergeCommand(),
 		newCoverageCommand(),
 		newReviewCommand(),
+		newSQLCommand(),
 	)
 	return root
 }
