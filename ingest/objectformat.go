@@ -66,6 +66,16 @@ type Sink struct {
 // Lake object (typically a few MiB) rarely touches the disk.
 const SpoolMemoryLimit = 8 << 20
 
+// SpoolFileLimit is the largest object ObjectContent.ReaderAt copies to a
+// temporary file; a larger one is skipped as SkipObjectTooLarge rather
+// than fill the disk. Security Lake writes objects of up to a few hundred
+// MiB.
+const SpoolFileLimit = 4 << 30
+
+// SkipObjectTooLarge is the reason for an object that needed random access
+// and was larger than SpoolFileLimit.
+const SkipObjectTooLarge SkipReason = "object_too_large"
+
 // ObjectContent is one object as an ObjectFormat sees it: a stream, and
 // random access on demand for formats such as Parquet whose metadata is at
 // the end.
@@ -120,14 +130,20 @@ func (c *ObjectContent) ReaderAt() (io.ReaderAt, int64, error) {
 		// Larger than listed: continue on disk with what was read.
 		c.body = io.MultiReader(bytes.NewReader(buf.Bytes()), c.body)
 	}
+	if c.Size > SpoolFileLimit {
+		return nil, 0, &FileError{Reason: SkipObjectTooLarge, Err: fmt.Errorf("%d bytes, more than the %d that are copied for random access", c.Size, int64(SpoolFileLimit))}
+	}
 	f, err := os.CreateTemp("", "iamtailor-object-*")
 	if err != nil {
 		return nil, 0, fmt.Errorf("spool %s: %w", c.URI, err)
 	}
 	c.tempFile = f
-	n, err := io.Copy(f, c.body)
+	n, err := io.Copy(f, io.LimitReader(c.body, SpoolFileLimit+1))
 	if err != nil {
 		return nil, 0, fmt.Errorf("read %s: %w", c.URI, err)
+	}
+	if n > SpoolFileLimit {
+		return nil, 0, &FileError{Reason: SkipObjectTooLarge, Err: fmt.Errorf("more than the %d bytes that are copied for random access", int64(SpoolFileLimit))}
 	}
 	c.spooled, c.Size = f, n
 	return f, n, nil

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/iamtailor/iamtailor/ingest/store"
 )
@@ -66,6 +67,49 @@ func TestObjectContentReaderAt(t *testing.T) {
 				if _, err := os.Stat(name); !errors.Is(err, os.ErrNotExist) {
 					t.Errorf("temporary file %s still there after release: %v", name, err)
 				}
+			}
+		})
+	}
+}
+
+// TestObjectContentTooLarge: an object listed larger than SpoolFileLimit
+// is refused before anything is read.
+func TestObjectContentTooLarge(t *testing.T) {
+	c := &ObjectContent{URI: "s3://b/k", Size: SpoolFileLimit + 1, body: errReader{}}
+	_, _, err := c.ReaderAt()
+	var fe *FileError
+	if !errors.As(err, &fe) || fe.Reason != SkipObjectTooLarge {
+		t.Fatalf("err = %v, want %s", err, SkipObjectTooLarge)
+	}
+}
+
+// TestFilterRow: a usage row is kept when its first..last seen overlaps
+// the window (its count cannot be split), and filtered by account and
+// region like an event, the object's path standing in for what it lacks.
+func TestFilterRow(t *testing.T) {
+	day := int64(19875) * 86_400_000 // 2024-06-01
+	row := store.Row{Account: "111122223333", Region: "us-east-1", FirstSeen: day + 3_600_000, LastSeen: day + 7_200_000, Count: 4}
+	at := func(h int64) time.Time { return time.UnixMilli(day + h*3_600_000).UTC() }
+	for _, tc := range []struct {
+		name string
+		f    Filter
+		row  store.Row
+		dir  Position
+		want eventVerdict
+	}{
+		{"no filter", Filter{}, row, Position{}, eventKeep},
+		{"window holds it", Filter{Since: at(0), Until: at(24)}, row, Position{}, eventKeep},
+		{"overlaps the start", Filter{Since: at(2)}, row, Position{}, eventKeep},
+		{"overlaps the end", Filter{Until: at(2)}, row, Position{}, eventKeep},
+		{"ends before", Filter{Since: at(3)}, row, Position{}, eventOutsideWindow},
+		{"starts at until (exclusive)", Filter{Until: at(1)}, row, Position{}, eventOutsideWindow},
+		{"other account", Filter{Accounts: []string{"444455556666"}}, row, Position{}, eventFiltered},
+		{"other region", Filter{Regions: []string{"eu-west-1"}}, row, Position{}, eventFiltered},
+		{"account from the path", Filter{Accounts: []string{"444455556666"}}, store.Row{Region: "us-east-1", FirstSeen: day, LastSeen: day}, Position{Account: "444455556666"}, eventKeep},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.f.row(&tc.row, &tc.dir); got != tc.want {
+				t.Errorf("row verdict %d, want %d", got, tc.want)
 			}
 		})
 	}
