@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/deprecated"
@@ -196,7 +197,14 @@ func text(v parquet.Value) (string, bool) {
 	}
 	switch v.Kind() {
 	case parquet.ByteArray, parquet.FixedLenByteArray:
-		return string(v.ByteArray()), true
+		// The text aliases the row's page memory, which stays as it is
+		// until the next batch of rows is read: a record is built from
+		// its row before that, and nothing keeps the text longer.
+		b := v.ByteArray()
+		if len(b) == 0 {
+			return "", true
+		}
+		return unsafe.String(&b[0], len(b)), true
 	case parquet.Boolean:
 		return strconv.FormatBool(v.Boolean()), true
 	case parquet.Int32:

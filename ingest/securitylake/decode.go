@@ -160,7 +160,8 @@ func (s *recordStream) fill() error {
 		s.b.out = s.b.out[:0]
 		product, ok := s.b.build(row, s.columns)
 		if s.firstProduct == "" && s.count == 0 && len(s.skipped) == 0 {
-			s.firstProduct, s.firstClass = product, s.b.get("class_name")
+			// Cloned: the row's text lives only as long as its batch.
+			s.firstProduct, s.firstClass = strings.Clone(product), strings.Clone(s.b.get("class_name"))
 			if product == "" {
 				s.firstProduct = "(none)"
 			}

@@ -33,6 +33,7 @@ type recordBuilder struct {
 	s   *schemaView
 	rv  rowValues
 	unm map[string]string
+	id  map[string]string // userIdentity by CloudTrail path, reused per row
 	out []byte
 }
 
@@ -190,18 +191,15 @@ func (b *recordBuilder) identity(w *jsonWriter) string {
 			onBehalfUser, principal = principal, ""
 		}
 	}
-	id := map[string]string{
-		"type":                             typ,
-		"arn":                              arn,
-		"accountId":                        account,
-		"principalId":                      principal,
-		"userName":                         userName,
-		"invokedBy":                        b.get("actor.invoked_by"),
-		"identityProvider":                 b.get("actor.idp.name"),
-		"onBehalfOf.userId":                onBehalfUser,
-		"onBehalfOf.identityStoreArn":      b.get("actor.idp.uid"),
-		"sessionContext.sessionIssuer.arn": b.get("actor.session.issuer"),
+	if b.id == nil {
+		b.id = map[string]string{}
 	}
+	id := b.id
+	clear(id)
+	id["type"], id["arn"], id["accountId"], id["principalId"], id["userName"] = typ, arn, account, principal, userName
+	id["invokedBy"], id["identityProvider"] = b.get("actor.invoked_by"), b.get("actor.idp.name")
+	id["onBehalfOf.userId"], id["onBehalfOf.identityStoreArn"] = onBehalfUser, b.get("actor.idp.uid")
+	id["sessionContext.sessionIssuer.arn"] = b.get("actor.session.issuer")
 	// What OCSF has no field for is in unmapped under its CloudTrail path.
 	for k, v := range b.unm {
 		if rest, ok := strings.CutPrefix(k, "userIdentity."); ok && id[rest] == "" {
