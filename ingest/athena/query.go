@@ -199,8 +199,10 @@ var (
 	keptValue = `CASE
               WHEN ` + keyDeny + ` THEN NULL
               WHEN ` + keySuffix + ` THEN IF(` + valueOK + `, s, NULL)
+              -- a statement: its first word, 1 to 16 letters then the end or an ASCII non-letter
               WHEN regexp_like(` + norm + `, 'statement$') THEN
-                upper(nullif(regexp_extract(s, '^[ \t\n\r(]*([A-Za-z]{1,` + fmt.Sprint(maxStatementWord) + `})([^A-Za-z\x{80}-\x{10FFFF}]|$)', 1), ''))
+                upper(nullif(regexp_extract(s, '^[ \t\n\r(]*([A-Za-z]{1,` + fmt.Sprint(maxStatementWord) + `})([\x00-\x40\x5B-\x60\x7B-\x7F]|$)', 1), ''))
+              -- a presence key: the value when short, else a marker
               WHEN regexp_like(` + norm + `, 'tagging$') OR strpos(` + norm + `, 'grant') > 0 THEN
                 CASE WHEN s = '' THEN NULL WHEN length(to_utf8(s)) <= ` + fmt.Sprint(maxPresenceValue) + ` AND ` + valueOK + ` THEN s ELSE '<omitted>' END
               ELSE NULL END`
