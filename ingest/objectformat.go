@@ -197,13 +197,13 @@ func (p *pipeline) readFormats(ctx context.Context, rc io.Reader, body io.Reader
 }
 
 // row decides about one usage row read by an ObjectFormat. A row stands for
-// the events of one day between its FirstSeen and LastSeen; it is kept when
-// that span overlaps [Since, Until), since its count cannot be split. Date
-// bounds (whole UTC days, like the rows) are therefore exact; a bound in the
-// middle of a day admits the whole of that day's rows. Account and region
-// are judged as for events.
+// the events of one day between its FirstSeen and LastSeen; its count
+// cannot be split, so it is judged by its FirstSeen alone: date bounds
+// (whole UTC days, like the rows) are exact, and two runs with disjoint
+// windows never both count a row, even one that straddles a mid-day bound.
+// Account and region are judged as for events.
 func (f *Filter) row(r *store.Row, dir *Position) eventVerdict {
-	if !f.Since.IsZero() && r.LastSeen < f.Since.UnixMilli() ||
+	if !f.Since.IsZero() && r.FirstSeen < f.Since.UnixMilli() ||
 		!f.Until.IsZero() && r.FirstSeen >= f.Until.UnixMilli() {
 		return eventOutsideWindow
 	}

@@ -83,8 +83,9 @@ func TestObjectContentTooLarge(t *testing.T) {
 	}
 }
 
-// TestFilterRow: a usage row is kept when its first..last seen overlaps
-// the window (its count cannot be split), and filtered by account and
+// TestFilterRow: a usage row is kept when its first-seen time is in the
+// window (its count cannot be split, and disjoint windows must never both
+// count it), and filtered by account and
 // region like an event, the object's path standing in for what it lacks.
 func TestFilterRow(t *testing.T) {
 	day := int64(19875) * 86_400_000 // 2024-06-01
@@ -99,8 +100,9 @@ func TestFilterRow(t *testing.T) {
 	}{
 		{"no filter", Filter{}, row, Position{}, eventKeep},
 		{"window holds it", Filter{Since: at(0), Until: at(24)}, row, Position{}, eventKeep},
-		{"overlaps the start", Filter{Since: at(2)}, row, Position{}, eventKeep},
-		{"overlaps the end", Filter{Until: at(2)}, row, Position{}, eventKeep},
+		{"starts before since", Filter{Since: at(2)}, row, Position{}, eventOutsideWindow},
+		{"starts before until", Filter{Until: at(2)}, row, Position{}, eventKeep},
+		{"starts at since (inclusive)", Filter{Since: at(1)}, row, Position{}, eventKeep},
 		{"ends before", Filter{Since: at(3)}, row, Position{}, eventOutsideWindow},
 		{"starts at until (exclusive)", Filter{Until: at(1)}, row, Position{}, eventOutsideWindow},
 		{"other account", Filter{Accounts: []string{"444455556666"}}, row, Position{}, eventFiltered},

@@ -111,6 +111,7 @@ func (o *ingestOptions) ingestInto(ctx context.Context, st *store.Store, sources
 		Store:       st,
 		Filter:      filter,
 		Concurrency: o.concurrency,
+		Formats:     objectFormats(),
 		Checkpoint:  ingest.Checkpoint{Interval: o.checkpointEvery},
 		OnSkip: func(n ingest.Notice) {
 			skipMu.Lock()

@@ -62,8 +62,9 @@
 // (every field quoted, NULL as an empty field), or a Parquet file with
 // exactly those columns, as UNLOAD or CTAS write it. The rows go to the
 // store as they are: each stands for count events of one day, and a
-// window on ingest keeps a row when its first_seen..last_seen overlaps the
-// window (pass the window to the query instead to cut exactly). Every row
+// window on ingest keeps a row when its first_seen is in the window, so
+// disjoint windows never both count a row (pass the window to the query
+// instead to cut within a day exactly). Every row
 // is checked (count ≥ 1, first and last seen within the row's day,
 // read_only empty or a boolean, resources and params as the query writes
 // them); one bad row refuses the file as invalid_query_result, since a
