@@ -2,14 +2,8 @@ package store
 
 import (
 	"cmp"
-	"encoding/binary"
-	"hash/maphash"
 	"strings"
 )
-
-// One seed for the whole process, so that a row's hash is the same in every
-// Table and Merge can reuse the hashes of the table it reads from.
-var hashSeed = maphash.MakeSeed()
 
 // Coarsening levels recorded in Row.Coarsened.
 const (
@@ -219,44 +213,4 @@ func equalParams(a, b []Param) bool {
 		}
 	}
 	return true
-}
-
-// hashGroup hashes the group fields of r, laid out in buf (scratch space
-// kept by the caller so that hashing does not allocate). A zero byte ends
-// every string so that ("ab","c") and ("a","bc") hash apart; collisions are
-// resolved by comparing fields anyway, this only keeps them rare.
-func hashGroup(buf *[]byte, r *Row) uint64 {
-	b := binary.LittleEndian.AppendUint32((*buf)[:0], uint32(r.Day))
-	for _, s := range [...]string{
-		r.IdentityARN, r.EventSource, r.EventName, r.IdentityType,
-		r.IdentityAccount, r.PrincipalID, r.UserName, r.IssuerType,
-		r.IssuerARN, r.IssuerAccount, r.InvokedBy, r.IdentityProvider,
-		r.OnBehalfOfUserID, r.OnBehalfOfStoreARN, r.Account, r.Region,
-		r.EventType, r.EventCategory, r.ReadOnly, r.ErrorCode, r.ErrorMessage,
-	} {
-		b = append(append(b, s...), 0)
-	}
-	if r.Shared {
-		b = append(b, 1)
-	}
-	*buf = b
-	return maphash.Bytes(hashSeed, b)
-}
-
-// hashKey extends a group hash with the coarsening level and identifiers.
-func hashKey(buf *[]byte, groupHash uint64, level int8, res []Resource, par []Param) uint64 {
-	b := binary.LittleEndian.AppendUint64((*buf)[:0], groupHash)
-	b = append(b, byte(level))
-	for i := range res {
-		b = append(append(b, res[i].ARN...), 0)
-		b = append(append(b, res[i].AccountID...), 0)
-		b = append(append(b, res[i].Type...), 0)
-	}
-	b = append(b, 1)
-	for i := range par {
-		b = append(append(b, par[i].Name...), 0)
-		b = append(append(b, par[i].Value...), 0)
-	}
-	*buf = b
-	return maphash.Bytes(hashSeed, b)
 }

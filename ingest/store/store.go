@@ -620,18 +620,14 @@ func cleanup(dir string, st state) {
 func tableMonths(t *Table) map[string]month {
 	months := map[string]month{}
 	seen := map[int32]bool{}
-	for i := range t.groups {
-		if t.groups[i].rows == 0 {
-			continue
-		}
-		d := t.groups[i].row.Day
+	t.days(func(d int32) {
 		if seen[d] {
-			continue
+			return
 		}
 		seen[d] = true
 		m := monthOf(d)
 		months[m.name] = m
-	}
+	})
 	return months
 }
 

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"bytes"
+	"hash/maphash"
 	"iter"
 	"slices"
 	"strings"
@@ -31,8 +33,14 @@ func (o TableOptions) maxSets() int {
 // does not depend on how the input was split or ordered (see the package
 // comment for the rule).
 //
-// A Table is not safe for concurrent use; the pipeline gives each worker
-// its own and merges them.
+// Rows are held as byte keys (keyenc.go) in an arena: adding a new key is
+// one copy, comparing two is one bytes.Equal, and the table holds few
+// pointers for the garbage collector to follow however many rows it has.
+//
+// Begin, Keep and Discard make the rows of one input file count entirely
+// or not at all without a table per file.
+//
+// A Table is not safe for concurrent use.
 type Table struct {
 	max int
 
@@ -47,56 +55,69 @@ type Table struct {
 	groups    []group
 	groupKeys map[uint64]int32
 
-	// strs interns every string the table keeps, so that the thousands of
-	// rows of one principal share one copy of its ARN.
-	strs map[string]string
-	// owned makes intern keep strings without copying them: set while the
-	// strings come from memory that is never reused (another table, compact).
-	owned bool
-
-	// Arenas for the identifiers of entries, never reused once handed out,
-	// so that slices returned by Rows stay valid after Reset.
-	resArena []Resource
-	parArena []Param
+	// arena holds every key; its memory is never reused, so that rows
+	// returned by Rows, whose strings alias it, stay valid after Reset.
+	arena arena
 
 	// Scratch space reused by every Add so that adding an existing key
 	// does not allocate.
-	hb      []byte
+	gb, kb  []byte
 	res     []Resource
 	par     []Param
-	buf     []byte
+	mres    []Resource // Merge's
+	mpar    []Param
+	cut     []byte
 	members []int32
+
+	// The open transaction, if any (see Begin).
+	txn  uint32
+	open bool
+	undo undoLog
 }
 
 type entry struct {
-	res         []Resource
-	par         []Param
+	key         aref // identifier key
 	count       int64
 	first, last int64
-	hash        uint64
+	hash        uint64 // of the group key, level and identifier key
 	group       int32
-	next        int32 // next entry with the same key hash, or -1
-	groupNext   int32 // next entry of the same group, or -1
+	next        int32  // next entry with the same key hash, or -1
+	groupNext   int32  // next entry of the same group, or -1
+	saved       uint32 // the transaction that saved it in the undo log
 	level       int8
 	dead        bool
 }
 
 type group struct {
-	row   Row // the group fields; identifiers and counts unused
+	key   aref // group key
 	hash  uint64
 	next  int32 // next group with the same hash, or -1
 	first int32 // first entry of the group, or -1
 	rows  int32 // live entries, each one distinct identifier set
+	saved uint32
 	level int8
+}
+
+// One seed for the whole process, so that a row's hash is the same in every
+// Table and Merge can reuse the hashes of the table it reads from.
+var hashSeed = maphash.MakeSeed()
+
+func groupHash(key []byte) uint64 { return maphash.Bytes(hashSeed, key) }
+
+// entryHash combines the group's hash, the level and the identifier key.
+func entryHash(gh uint64, level int8, key []byte) uint64 {
+	h := maphash.Bytes(hashSeed, key)
+	h ^= (gh + uint64(level)*0x9e3779b97f4a7c15) * 0xbf58476d1ce4e5b9
+	return h ^ h>>31
 }
 
 // NewTable returns an empty table.
 func NewTable(opts TableOptions) *Table {
-	t := &Table{max: opts.maxSets()}
-	t.keys = make(map[uint64]int32)
-	t.groupKeys = make(map[uint64]int32)
-	t.strs = make(map[string]string)
-	return t
+	return &Table{
+		max:       opts.maxSets(),
+		keys:      make(map[uint64]int32),
+		groupKeys: make(map[uint64]int32),
+	}
 }
 
 // Options returns the options the table was made with, defaults filled in.
@@ -109,15 +130,15 @@ func (t *Table) Options() TableOptions { return TableOptions{MaxResourceSets: t.
 // r.Coarsened may be non-zero for rows read back from a store: the row's
 // group is then coarsened at least that far.
 func (t *Table) Add(r *Row) {
-	t.add(r, r.Resources, r.Params, clampLevel(r.Coarsened), r.Count, r.FirstSeen, r.LastSeen)
+	t.gb = appendGroupKey(t.gb[:0], r)
+	t.add(t.gb, groupHash(t.gb), r.Resources, r.Params, clampLevel(r.Coarsened), r.Count, r.FirstSeen, r.LastSeen)
 	t.maybeCompact()
 }
 
-// add merges one row, given by its group fields (from g), identifiers,
+// add merges one row, given by its group key and hash, identifiers,
 // declared level and counts.
-func (t *Table) add(g *Row, res []Resource, par []Param, level int8, count, first, last int64) {
-	gh := hashGroup(&t.hb, g)
-	gi := t.findGroup(gh, g)
+func (t *Table) add(gkey []byte, gh uint64, res []Resource, par []Param, level int8, count, first, last int64) {
+	gi := t.findGroup(gh, gkey)
 	if gi >= 0 {
 		if grp := &t.groups[gi]; level > grp.level {
 			t.raise(gi, level)
@@ -127,22 +148,25 @@ func (t *Table) add(g *Row, res []Resource, par []Param, level int8, count, firs
 	t.res = append(t.res[:0], res...)
 	t.par = append(t.par[:0], par...)
 	t.normalize(level)
-	kh := hashKey(&t.hb, gh, level, t.res, t.par)
+	t.kb = appendIdentifierKey(t.kb[:0], t.res, t.par)
+	kh := entryHash(gh, level, t.kb)
 	if gi >= 0 {
-		if ei := t.findKey(kh, gi, level, t.res, t.par); ei >= 0 {
-			t.entries[ei].absorb(count, first, last)
+		if ei := t.findKey(kh, gi, level, t.kb); ei >= 0 {
+			t.absorb(ei, count, first, last)
 			return
 		}
 	} else {
-		gi = t.newGroup(gh, g, level)
+		gi = t.newGroup(gh, gkey, level)
 	}
-	t.insert(gi, kh, level, t.res, t.par, count, first, last)
+	t.insert(gi, kh, level, t.kb, count, first, last)
 	if grp := &t.groups[gi]; int(grp.rows) > t.max && grp.level < dropped {
 		t.raise(gi, grp.level+1)
 	}
 }
 
-func (e *entry) absorb(count, first, last int64) {
+func (t *Table) absorb(ei int32, count, first, last int64) {
+	t.saveEntry(ei)
+	e := &t.entries[ei]
 	e.count += count
 	e.first = min(e.first, first)
 	e.last = max(e.last, last)
@@ -157,6 +181,19 @@ func (t *Table) normalize(level int8) {
 		t.par = t.par[:0]
 		return
 	case cut:
+		// Cut values are built in t.cut, sized first so that it never
+		// moves while strings point into it.
+		n := 0
+		for i := range t.res {
+			n += len(t.res[i].ARN) + 1
+		}
+		for i := range t.par {
+			n += len(t.par[i].Value) + 1
+		}
+		if cap(t.cut) < n {
+			t.cut = make([]byte, 0, 2*n)
+		}
+		t.cut = t.cut[:0]
 		for i := range t.res {
 			t.res[i].ARN = t.coarse(t.res[i].ARN)
 		}
@@ -178,95 +215,52 @@ func (t *Table) normalize(level int8) {
 	}
 }
 
-// coarse is coarsenValue without allocating when the result is already
-// interned, which it is whenever the row's key exists.
+// coarse is coarsenValue built in t.cut, without allocating.
 func (t *Table) coarse(s string) string {
 	i := strings.IndexByte(s, '/')
 	if i < 0 || s[i+1:] == "*" {
 		return s
 	}
-	t.buf = append(append(t.buf[:0], s[:i+1]...), '*')
-	if v, ok := t.strs[string(t.buf)]; ok {
-		return v
-	}
-	v := string(t.buf)
-	t.strs[v] = v
-	return v
+	start := len(t.cut)
+	t.cut = append(append(t.cut, s[:i+1]...), '*')
+	return alias(t.cut[start:])
 }
 
-func (t *Table) intern(s string) string {
-	if s == "" {
-		return ""
-	}
-	if v, ok := t.strs[s]; ok {
-		return v
-	}
-	if !t.owned {
-		s = strings.Clone(s)
-	}
-	t.strs[s] = s
-	return s
-}
-
-func (t *Table) findGroup(gh uint64, r *Row) int32 {
+func (t *Table) findGroup(gh uint64, key []byte) int32 {
 	gi, ok := t.groupKeys[gh]
 	if !ok {
 		return -1
 	}
 	for ; gi >= 0; gi = t.groups[gi].next {
-		if sameGroup(&t.groups[gi].row, r) {
+		if bytes.Equal(t.arena.bytes(t.groups[gi].key), key) {
 			return gi
 		}
 	}
 	return -1
 }
 
-func (t *Table) findKey(kh uint64, gi int32, level int8, res []Resource, par []Param) int32 {
+func (t *Table) findKey(kh uint64, gi int32, level int8, key []byte) int32 {
 	ei, ok := t.keys[kh]
 	if !ok {
 		return -1
 	}
 	for ; ei >= 0; ei = t.entries[ei].next {
 		e := &t.entries[ei]
-		if e.group == gi && e.level == level && equalResources(e.res, res) && equalParams(e.par, par) {
+		if e.group == gi && e.level == level && bytes.Equal(t.arena.bytes(e.key), key) {
 			return ei
 		}
 	}
 	return -1
 }
 
-func (t *Table) newGroup(gh uint64, r *Row, level int8) int32 {
+func (t *Table) newGroup(gh uint64, key []byte, level int8) int32 {
 	gi := int32(len(t.groups))
 	next, ok := t.groupKeys[gh]
 	if !ok {
 		next = -1
 	}
 	t.groups = append(t.groups, group{
-		row: Row{
-			Day:                r.Day,
-			IdentityType:       t.intern(r.IdentityType),
-			IdentityARN:        t.intern(r.IdentityARN),
-			IdentityAccount:    t.intern(r.IdentityAccount),
-			PrincipalID:        t.intern(r.PrincipalID),
-			UserName:           t.intern(r.UserName),
-			IssuerType:         t.intern(r.IssuerType),
-			IssuerARN:          t.intern(r.IssuerARN),
-			IssuerAccount:      t.intern(r.IssuerAccount),
-			InvokedBy:          t.intern(r.InvokedBy),
-			IdentityProvider:   t.intern(r.IdentityProvider),
-			OnBehalfOfUserID:   t.intern(r.OnBehalfOfUserID),
-			OnBehalfOfStoreARN: t.intern(r.OnBehalfOfStoreARN),
-			Account:            t.intern(r.Account),
-			Region:             t.intern(r.Region),
-			EventSource:        t.intern(r.EventSource),
-			EventName:          t.intern(r.EventName),
-			EventType:          t.intern(r.EventType),
-			EventCategory:      t.intern(r.EventCategory),
-			ReadOnly:           t.intern(r.ReadOnly),
-			ErrorCode:          t.intern(r.ErrorCode),
-			ErrorMessage:       t.intern(r.ErrorMessage),
-			Shared:             r.Shared,
-		},
+		key:   t.arena.copy(key),
 		hash:  gh,
 		next:  next,
 		first: -1,
@@ -276,8 +270,8 @@ func (t *Table) newGroup(gh uint64, r *Row, level int8) int32 {
 	return gi
 }
 
-// insert adds a new entry; res and par are already normalized.
-func (t *Table) insert(gi int32, kh uint64, level int8, res []Resource, par []Param, count, first, last int64) {
+// insert adds a new entry; key is the normalized identifier key.
+func (t *Table) insert(gi int32, kh uint64, level int8, key []byte, count, first, last int64) {
 	ei := int32(len(t.entries))
 	next, ok := t.keys[kh]
 	if !ok {
@@ -285,8 +279,7 @@ func (t *Table) insert(gi int32, kh uint64, level int8, res []Resource, par []Pa
 	}
 	g := &t.groups[gi]
 	t.entries = append(t.entries, entry{
-		res:       t.ownResources(res),
-		par:       t.ownParams(par),
+		key:       t.arena.copy(key),
 		count:     count,
 		first:     first,
 		last:      last,
@@ -302,39 +295,10 @@ func (t *Table) insert(gi int32, kh uint64, level int8, res []Resource, par []Pa
 	t.live++
 }
 
-const arenaChunk = 512
-
-func (t *Table) ownResources(src []Resource) []Resource {
-	if len(src) == 0 {
-		return nil
-	}
-	if cap(t.resArena)-len(t.resArena) < len(src) {
-		t.resArena = make([]Resource, 0, max(arenaChunk, len(src)))
-	}
-	start := len(t.resArena)
-	for _, r := range src {
-		t.resArena = append(t.resArena, Resource{ARN: t.intern(r.ARN), AccountID: t.intern(r.AccountID), Type: t.intern(r.Type)})
-	}
-	return t.resArena[start:len(t.resArena):len(t.resArena)]
-}
-
-func (t *Table) ownParams(src []Param) []Param {
-	if len(src) == 0 {
-		return nil
-	}
-	if cap(t.parArena)-len(t.parArena) < len(src) {
-		t.parArena = make([]Param, 0, max(arenaChunk, len(src)))
-	}
-	start := len(t.parArena)
-	for _, p := range src {
-		t.parArena = append(t.parArena, Param{Name: t.intern(p.Name), Value: t.intern(p.Value)})
-	}
-	return t.parArena[start:len(t.parArena):len(t.parArena)]
-}
-
 // raise coarsens group gi to at least level to, merging the entries that
 // become equal, and further while it still holds more than max sets.
 func (t *Table) raise(gi int32, to int8) {
+	t.saveGroup(gi)
 	for {
 		g := &t.groups[gi]
 		t.members = t.members[:0]
@@ -345,19 +309,21 @@ func (t *Table) raise(gi int32, to int8) {
 			t.unlink(ei)
 		}
 		g.first, g.rows, g.level = -1, 0, to
+		gh := g.hash
 		for _, ei := range t.members {
-			e := t.entries[ei]
-			t.res = append(t.res[:0], e.res...)
-			t.par = append(t.par[:0], e.par...)
+			e := &t.entries[ei]
+			count, first, last := e.count, e.first, e.last
+			t.res, t.par = decodeIdentifierKey(t.arena.bytes(e.key), t.res[:0], t.par[:0])
 			t.normalize(to)
-			kh := hashKey(&t.hb, g.hash, to, t.res, t.par)
-			if x := t.findKey(kh, gi, to, t.res, t.par); x >= 0 {
-				t.entries[x].absorb(e.count, e.first, e.last)
+			t.kb = appendIdentifierKey(t.kb[:0], t.res, t.par)
+			kh := entryHash(gh, to, t.kb)
+			if x := t.findKey(kh, gi, to, t.kb); x >= 0 {
+				t.absorb(x, count, first, last)
 			} else {
-				t.insert(gi, kh, to, t.res, t.par, e.count, e.first, e.last)
+				t.insert(gi, kh, to, t.kb, count, first, last)
 			}
-			g = &t.groups[gi]
 		}
+		g = &t.groups[gi]
 		if int(g.rows) <= t.max || to >= dropped {
 			return
 		}
@@ -367,6 +333,7 @@ func (t *Table) raise(gi int32, to int8) {
 
 // unlink removes entry ei from the key index and marks it dead.
 func (t *Table) unlink(ei int32) {
+	t.saveEntry(ei)
 	e := &t.entries[ei]
 	head := t.keys[e.hash]
 	if head == ei {
@@ -389,10 +356,12 @@ func (t *Table) unlink(ei int32) {
 	t.dead++
 }
 
-// maybeCompact reclaims dead entries and the strings only they used once
-// they outnumber live ones, so that memory follows live rows.
+// maybeCompact reclaims dead entries, and the arena memory only they used,
+// once they outnumber live ones, so that memory follows live rows. It
+// waits for the end of a transaction, whose undo log names entries by
+// position.
 func (t *Table) maybeCompact() {
-	if t.dead < 4096 || t.dead < t.live {
+	if t.open || t.dead < 4096 || t.dead < t.live {
 		return
 	}
 	oldEntries, oldGroups := t.entries, t.groups
@@ -400,19 +369,17 @@ func (t *Table) maybeCompact() {
 	t.groups = make([]group, 0, len(oldGroups))
 	t.keys = make(map[uint64]int32, t.live)
 	t.groupKeys = make(map[uint64]int32, len(oldGroups))
-	t.strs = make(map[string]string)
-	t.resArena, t.parArena = nil, nil
+	old := t.arena
+	t.arena = arena{}
 	t.live, t.dead = 0, 0
-	t.owned = true
 	for i := range oldGroups {
 		og := &oldGroups[i]
-		gi := t.newGroup(og.hash, &og.row, og.level)
+		gi := t.newGroup(og.hash, old.bytes(og.key), og.level)
 		for ei := og.first; ei >= 0; ei = oldEntries[ei].groupNext {
 			e := &oldEntries[ei]
-			t.insert(gi, e.hash, e.level, e.res, e.par, e.count, e.first, e.last)
+			t.insert(gi, e.hash, e.level, old.bytes(e.key), e.count, e.first, e.last)
 		}
 	}
-	t.owned = false
 }
 
 // Merge adds every row of o into t. o is left unchanged.
@@ -420,22 +387,32 @@ func (t *Table) Merge(o *Table) {
 	if o == t {
 		return
 	}
-	// o's strings are immutable and never reused, so t may share them.
-	t.owned = true
-	defer func() { t.owned = false }()
 	for i := range o.groups {
 		og := &o.groups[i]
+		gkey := o.arena.bytes(og.key)
 		for ei := og.first; ei >= 0; ei = o.entries[ei].groupNext {
 			e := &o.entries[ei]
-			gi := t.findGroup(og.hash, &og.row)
-			if gi >= 0 && t.groups[gi].level == e.level {
+			key := o.arena.bytes(e.key)
+			gi := t.findGroup(og.hash, gkey)
+			if gi < 0 {
+				gi = t.newGroup(og.hash, gkey, e.level)
+				t.insert(gi, e.hash, e.level, key, e.count, e.first, e.last)
+				continue
+			}
+			if t.groups[gi].level == e.level {
 				// Same seed, same group, same level: o's key hash is t's.
-				if x := t.findKey(e.hash, gi, e.level, e.res, e.par); x >= 0 {
-					t.entries[x].absorb(e.count, e.first, e.last)
+				if x := t.findKey(e.hash, gi, e.level, key); x >= 0 {
+					t.absorb(x, e.count, e.first, e.last)
+					continue
+				}
+				if t.groups[gi].rows < int32(t.max) {
+					t.insert(gi, e.hash, e.level, key, e.count, e.first, e.last)
 					continue
 				}
 			}
-			t.add(&og.row, e.res, e.par, e.level, e.count, e.first, e.last)
+			// Not t.res and t.par: add uses those while it reads these.
+			t.mres, t.mpar = decodeIdentifierKey(key, t.mres[:0], t.mpar[:0])
+			t.add(gkey, og.hash, t.mres, t.mpar, e.level, e.count, e.first, e.last)
 		}
 	}
 	t.maybeCompact()
@@ -449,24 +426,23 @@ func (t *Table) Reset() {
 	if len(t.entries) > 1<<14 {
 		t.keys = make(map[uint64]int32)
 		t.groupKeys = make(map[uint64]int32)
-		t.strs = make(map[string]string)
 		t.entries, t.groups = nil, nil
 	} else {
 		clear(t.keys)
 		clear(t.groupKeys)
-		clear(t.strs)
 		t.entries = t.entries[:0]
 		t.groups = t.groups[:0]
 	}
-	t.resArena, t.parArena = nil, nil
+	t.arena = arena{}
 	t.live, t.dead = 0, 0
+	t.open = false
 }
 
 // Len is the number of rows.
 func (t *Table) Len() int { return t.live }
 
 // Rows returns the rows in canonical order (the order they are stored in).
-// The rows share the table's immutable strings and identifier slices.
+// The rows share the table's immutable strings.
 func (t *Table) Rows() []Row {
 	out := make([]Row, 0, t.live)
 	for r := range t.All() {
@@ -476,36 +452,59 @@ func (t *Table) Rows() []Row {
 }
 
 // All yields the rows in canonical order without copying them all at once.
-// The *Row is reused between iterations; its strings and slices are the
-// table's and stay valid. The table must not change during the iteration.
+// The *Row is reused between iterations; its strings and slices stay
+// valid. The table must not change during the iteration.
 func (t *Table) All() iter.Seq[*Row] {
 	return func(yield func(*Row) bool) {
-		order := make([]int32, len(t.groups))
-		for i := range order {
-			order[i] = int32(i)
+		order := make([]int32, 0, len(t.groups))
+		for i := range t.groups {
+			if t.groups[i].rows > 0 {
+				order = append(order, int32(i))
+			}
 		}
-		slices.SortFunc(order, func(a, b int32) int { return cmpGroup(&t.groups[a].row, &t.groups[b].row) })
+		slices.SortFunc(order, func(a, b int32) int {
+			return bytes.Compare(t.arena.bytes(t.groups[a].key), t.arena.bytes(t.groups[b].key))
+		})
 		var members []int32
-		var r Row
+		var g, r Row
+		var res []Resource
+		var par []Param
 		for _, gi := range order {
-			g := &t.groups[gi]
+			grp := &t.groups[gi]
+			decodeGroupKey(t.arena.bytes(grp.key), &g)
 			members = members[:0]
-			for ei := g.first; ei >= 0; ei = t.entries[ei].groupNext {
+			for ei := grp.first; ei >= 0; ei = t.entries[ei].groupNext {
 				members = append(members, ei)
 			}
 			if len(members) > 1 {
 				slices.SortFunc(members, func(a, b int32) int {
 					ea, eb := &t.entries[a], &t.entries[b]
-					if c := cmpResources(ea.res, eb.res); c != 0 {
-						return c
+					if ea.level != eb.level {
+						return int(ea.level) - int(eb.level)
 					}
-					return cmpParams(ea.par, eb.par)
+					return bytes.Compare(t.arena.bytes(ea.key), t.arena.bytes(eb.key))
 				})
 			}
 			for _, ei := range members {
 				e := &t.entries[ei]
-				r = g.row
-				r.Resources, r.Params = e.res, e.par
+				r = g
+				// The slices are handed out: cut them from chunks that
+				// are never written again.
+				r.Resources, r.Params = nil, nil
+				res, par = decodeIdentifierKey(t.arena.bytes(e.key), res[len(res):], par[len(par):])
+				if len(res) > 0 {
+					r.Resources = res[:len(res):len(res)]
+				}
+				if len(par) > 0 {
+					r.Params = par[:len(par):len(par)]
+				}
+				if cap(res)-len(res) < 8 {
+					res = make([]Resource, 0, 512)
+				}
+				if cap(par)-len(par) < 8 {
+					par = make([]Param, 0, 512)
+				}
+				res, par = res[len(res):], par[len(par):]
 				r.Coarsened = e.level
 				r.Count, r.FirstSeen, r.LastSeen = e.count, e.first, e.last
 				if !yield(&r) {
@@ -513,5 +512,85 @@ func (t *Table) All() iter.Seq[*Row] {
 				}
 			}
 		}
+	}
+}
+
+// days calls fn with the day of every group that has rows.
+func (t *Table) days(fn func(int32)) {
+	for i := range t.groups {
+		if t.groups[i].rows > 0 {
+			fn(groupKeyDay(t.arena.bytes(t.groups[i].key)))
+		}
+	}
+}
+
+// arena holds keys in chunks that are never reused, so that strings
+// aliasing them stay valid for as long as they are referenced. Keys are
+// named by position (aref) rather than by slice, which keeps entries free
+// of pointers: the garbage collector never scans them, and growing the
+// entry array is a plain copy.
+type arena struct {
+	chunks [][]byte
+}
+
+// aref names a key in an arena.
+type aref struct {
+	chunk, off, n uint32
+}
+
+const (
+	arenaMinChunk = 16 << 10
+	arenaMaxChunk = 1 << 20
+)
+
+func (a *arena) copy(b []byte) aref {
+	last := len(a.chunks) - 1
+	if last < 0 || cap(a.chunks[last])-len(a.chunks[last]) < len(b) {
+		size := arenaMinChunk
+		if last >= 0 {
+			size = min(2*cap(a.chunks[last]), arenaMaxChunk)
+		}
+		a.chunks = append(a.chunks, make([]byte, 0, max(size, len(b))))
+		last++
+	}
+	c := a.chunks[last]
+	start := len(c)
+	a.chunks[last] = append(c, b...)
+	return aref{chunk: uint32(last), off: uint32(start), n: uint32(len(b))}
+}
+
+func (a *arena) bytes(r aref) []byte {
+	return a.chunks[r.chunk][r.off : r.off+r.n : r.off+r.n]
+}
+
+// size is the memory the arena holds.
+func (a *arena) size() int {
+	n := 0
+	for _, c := range a.chunks {
+		n += cap(c)
+	}
+	return n
+}
+
+// arenaMark is a position in an arena to go back to.
+type arenaMark struct {
+	chunks int
+	n      int // bytes used in the last of them
+}
+
+func (a *arena) mark() arenaMark {
+	if len(a.chunks) == 0 {
+		return arenaMark{}
+	}
+	return arenaMark{chunks: len(a.chunks), n: len(a.chunks[len(a.chunks)-1])}
+}
+
+// rewind frees what was copied since m for reuse. Nothing copied since m
+// may be referenced any more.
+func (a *arena) rewind(m arenaMark) {
+	clear(a.chunks[m.chunks:])
+	a.chunks = a.chunks[:m.chunks]
+	if m.chunks > 0 {
+		a.chunks[m.chunks-1] = a.chunks[m.chunks-1][:m.n]
 	}
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -344,8 +345,8 @@ func TestTableCompacts(t *testing.T) {
 	if len(tab.entries) > 1 {
 		t.Errorf("%d entries kept for 1 live row", len(tab.entries))
 	}
-	if n := len(tab.strs); n > 10 {
-		t.Errorf("%d interned strings kept for 1 live row", n)
+	if n := tab.arena.size(); n > arenaMinChunk {
+		t.Errorf("%d arena bytes kept for 1 live row", n)
 	}
 	r := tab.Rows()[0]
 	if r.Count != 30_000 || r.Coarsened != 2 || r.Resources != nil {
@@ -487,4 +488,117 @@ func dumpRows(rows []Row) string {
 			r.Day, r.IdentityARN, r.EventName, r.ErrorCode, r.Shared, r.Coarsened, r.Resources, r.Params, r.Count, r.FirstSeen, r.LastSeen)
 	}
 	return b.String()
+}
+
+// TestTableTransactions: rows of files added straight into one table, some
+// files taken back half way (Discard), give the table of the kept files
+// alone, row for row; and Discard restores the table as it was at Begin,
+// whatever coarsening the discarded rows caused.
+func TestTableTransactions(t *testing.T) {
+	var discards, raisedThenDiscarded int
+	for seed := range uint64(300) {
+		rng := rand.New(rand.NewPCG(seed, 11))
+		opts := TableOptions{MaxResourceSets: 1 + rng.IntN(6)}
+		rows := randomRows(rng, 20+rng.IntN(300))
+		tab := NewTable(opts)
+		kept := NewTable(opts)
+		for len(rows) > 0 {
+			n := min(len(rows), 1+rng.IntN(40))
+			file := rows[:n]
+			rows = rows[n:]
+			before := tab.Rows()
+			levels := levelsOf(before)
+			tab.Begin()
+			fail := rng.IntN(3) == 0
+			upto := n
+			if fail {
+				upto = rng.IntN(n + 1)
+			}
+			for i := range file[:upto] {
+				tab.Add(&file[i])
+			}
+			if !fail {
+				tab.Keep()
+				for i := range file {
+					kept.Add(&file[i])
+				}
+				continue
+			}
+			if !reflect.DeepEqual(levelsOf(tab.Rows()), levels) {
+				raisedThenDiscarded++
+			}
+			tab.Discard()
+			discards++
+			if got := tab.Rows(); !reflect.DeepEqual(got, before) {
+				t.Fatalf("seed %d: Discard did not restore the table:\n%s\nwant:\n%s", seed, dumpRows(got), dumpRows(before))
+			}
+		}
+		if got, want := tab.Rows(), kept.Rows(); !reflect.DeepEqual(got, want) {
+			t.Fatalf("seed %d: kept files differ from one pass over them:\n%s\nwant:\n%s", seed, dumpRows(got), dumpRows(want))
+		}
+	}
+	if discards == 0 || raisedThenDiscarded == 0 {
+		t.Errorf("%d discards, %d of them after coarsening: the test must exercise both", discards, raisedThenDiscarded)
+	}
+}
+
+// levelsOf is the coarsening level of every group of rows.
+func levelsOf(rows []Row) map[string]int8 {
+	out := map[string]int8{}
+	for _, r := range rows {
+		g := r
+		g.Resources, g.Params, g.Coarsened, g.Count, g.FirstSeen, g.LastSeen = nil, nil, 0, 0, 0, 0
+		out[fmt.Sprintf("%#v", g)] = r.Coarsened
+	}
+	return out
+}
+
+// TestTableKeyOrder: the byte order of group and identifier keys is the
+// canonical order, zero bytes and prefixes included.
+func TestTableKeyOrder(t *testing.T) {
+	strs := []string{"", "\x00", "\x00\x00", "\x00\x01", "\x01", "a", "a\x00", "a\x00b", "a\x01", "ab", "b", "\xff", "\xff\x00"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	pick := func() string { return strs[rng.IntN(len(strs))] }
+	var rows []Row
+	for range 2000 {
+		r := Row{Day: int32(rng.IntN(3) - 1), IdentityARN: pick(), EventName: pick(), ErrorMessage: pick(), Region: pick(), Shared: rng.IntN(2) == 0}
+		for range rng.IntN(3) {
+			r.Resources = append(r.Resources, Resource{ARN: pick(), AccountID: pick(), Type: pick()})
+		}
+		for range rng.IntN(3) {
+			r.Params = append(r.Params, Param{Name: pick(), Value: pick()})
+		}
+		rows = append(rows, r)
+	}
+	for i := 1; i < len(rows); i++ {
+		a, b := &rows[i-1], &rows[i]
+		ga, gb := appendGroupKey(nil, a), appendGroupKey(nil, b)
+		if got, want := sign(bytes.Compare(ga, gb)), sign(cmpGroup(a, b)); got != want {
+			t.Fatalf("group keys compare %d, rows %d:\n%+v\n%+v", got, want, a, b)
+		}
+		ka, kb := appendIdentifierKey(nil, a.Resources, a.Params), appendIdentifierKey(nil, b.Resources, b.Params)
+		x, y := *a, *b
+		x.Coarsened, y.Coarsened = 0, 0
+		if got, want := sign(bytes.Compare(ka, kb)), sign(cmpIdentifiers(&x, &y)); got != want {
+			t.Fatalf("identifier keys compare %d, rows %d:\n%+v\n%+v", got, want, a, b)
+		}
+		var g Row
+		decodeGroupKey(ga, &g)
+		g.Resources, g.Params = decodeIdentifierKey(ka, nil, nil)
+		w := *a
+		w.Coarsened, w.Count, w.FirstSeen, w.LastSeen = 0, 0, 0, 0
+		if !reflect.DeepEqual(g, w) {
+			t.Fatalf("decoded %+v, want %+v", g, w)
+		}
+	}
+}
+
+func sign(c int) int {
+	switch {
+	case c < 0:
+		return -1
+	case c > 0:
+		return 1
+	}
+	return 0
 }
