@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,7 +22,7 @@ type Options struct {
 	Filter  Filter
 	// Concurrency is the number of objects fetched and decoded at once
 	// (0: DefaultConcurrency). It also bounds the objects in memory: each
-	// worker holds one object's decoder state and one small per-file table.
+	// worker holds one object's decoder state.
 	Concurrency int
 	// Table bounds the in-memory tables; zero takes the store's own bound,
 	// so that commits need no re-cut.
@@ -54,11 +55,23 @@ type Retry struct {
 
 // Checkpoint makes a long run commit what it has so far, so that an
 // interrupted run loses little and a re-run skips what was committed (the
-// manifest). Zero values commit once, at the end.
+// manifest). Zero Objects and Interval commit once, at the end.
 type Checkpoint struct {
-	Objects  int           // commit after this many newly ingested objects
+	// Objects commits after this many newly ingested objects; with
+	// several workers, the files being read when it is due are committed
+	// with them.
+	Objects  int
 	Interval time.Duration // commit at least this often
+	// Rows commits when the run's tables hold this many rows (distinct
+	// usage tuples), so that memory stays bounded however many distinct
+	// tuples a run meets; 0: DefaultCheckpointRows.
+	Rows int
 }
+
+// DefaultCheckpointRows bounds the rows a run holds in memory between
+// commits: about 150 MB of tables at perfgen's 2 KB per event and two
+// distinct tuples in five events.
+const DefaultCheckpointRows = 1 << 19
 
 // Notice tells the user about input that was not used, or that changed
 // since an earlier run ingested it.
@@ -89,9 +102,9 @@ type job struct {
 	obj  Object
 }
 
-// fileDone is one object that decoded completely.
+// fileDone is one object that decoded completely, its rows already in an
+// accumulator: what the summary counts of it.
 type fileDone struct {
-	rows     *store.Table
 	entry    store.ManifestEntry
 	result   FileResult
 	outside  int64
@@ -108,9 +121,27 @@ type pipeline struct {
 	filter *Filter
 	scope  store.Scope // what of each object the run counts
 
-	jobs    chan job
-	done    chan fileDone
-	scratch chan *store.Table // free per-file tables
+	jobs chan job
+	done chan fileDone
+	// accs holds the accumulators no worker is adding to. Workers add the
+	// rows of a file straight into one, within a table transaction, so
+	// that a file counts entirely or not at all without a table of its
+	// own; there are as many as cores, not workers, because a worker holds
+	// one only while it decodes, and each holds about the distinct tuples
+	// of the run.
+	accs  chan *accumulator
+	naccs int
+
+	// Checkpoints: workers count the files they keep and call one (due)
+	// when Options.Checkpoint says; the aggregator commits and ends it.
+	cp        sync.Mutex
+	cpResume  *sync.Cond
+	cpDue     bool
+	cpStopped bool
+	cpFiles   int   // files kept since the last commit
+	cpRows    []int // rows each accumulator last held
+	cpLast    time.Time
+	due       chan struct{}
 
 	mu      sync.Mutex // guards summary, seen and OnSkip calls
 	summary Summary
@@ -144,12 +175,23 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 		scope:   opts.Filter.Scope(),
 		jobs:    make(chan job, conc),
 		done:    make(chan fileDone, conc),
-		scratch: make(chan *store.Table, 2*conc),
 		summary: newSummary(),
 	}
 	p.summary.UsageStore = opts.Store.Dir()
 	if opts.Table == (store.TableOptions{}) {
 		p.opts.Table = opts.Store.TableOptions()
+	}
+	if p.opts.Checkpoint.Rows <= 0 {
+		p.opts.Checkpoint.Rows = DefaultCheckpointRows
+	}
+	p.cpResume = sync.NewCond(&p.cp)
+	p.cpLast = start
+	p.due = make(chan struct{}, 1)
+	p.naccs = min(conc, runtime.GOMAXPROCS(0))
+	p.cpRows = make([]int, p.naccs)
+	p.accs = make(chan *accumulator, p.naccs)
+	for i := range p.naccs {
+		p.accs <- &accumulator{id: i, table: store.NewTable(p.opts.Table)}
 	}
 	rowsBefore := opts.Store.Stats().Rows
 	if len(opts.Sources) > 1 {
@@ -224,74 +266,176 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	return p.summary, err
 }
 
-// aggregate merges finished files into the run's table and commits it.
+// accumulator is one of the run's tables and the manifest entries of the
+// files whose rows it holds.
+type accumulator struct {
+	id      int
+	table   *store.Table
+	entries []store.ManifestEntry
+}
+
+// aggregate counts finished files and commits the accumulators' rows at
+// the checkpoints the workers call (see fileKept) and at the end.
 func (p *pipeline) aggregate(ctx context.Context) error {
-	table := store.NewTable(p.opts.Table)
+	defer p.stopCheckpoints()
+	for {
+		select {
+		case d, ok := <-p.done:
+			if !ok {
+				// A failed or interrupted run commits nothing more: the
+				// store keeps its last checkpoint, and a re-run reads only
+				// what that does not hold.
+				if ctx.Err() != nil {
+					return nil
+				}
+				return p.commit(ctx)
+			}
+			p.count(&d)
+		case <-p.due:
+			if err := p.commit(ctx); err != nil {
+				return err
+			}
+			if ctx.Err() == nil {
+				p.mu.Lock()
+				p.summary.Checkpoints++
+				p.mu.Unlock()
+			}
+			p.checkpointDone()
+		}
+	}
+}
+
+// count adds a finished file to the summary.
+func (p *pipeline) count(d *fileDone) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := &p.summary
+	s.FilesRead++
+	s.BytesRead += d.entry.Size
+	s.BytesUncompressed += d.result.Bytes
+	s.EventsRead += d.result.Events
+	s.EventsOutsideWindow += d.outside
+	s.EventsFiltered += d.filtered
+	s.EventsAlreadyIngested += d.already
+	if d.readAgain {
+		s.FilesReadAgain++
+	}
+	if d.changed {
+		s.FilesChanged++
+	}
+	for r, n := range d.result.EventsSkipped {
+		s.EventsSkipped[r] += n
+	}
+}
+
+// commit waits until no worker adds to an accumulator, commits every row
+// and manifest entry they hold in one store commit, and empties them.
+func (p *pipeline) commit(ctx context.Context) error {
+	accs, err := p.takeAccumulators(ctx)
+	defer p.returnAccumulators(accs)
+	if err != nil {
+		return nil // the failure that cancelled ctx is reported
+	}
 	var entries []store.ManifestEntry
-	lastCommit := time.Now()
-	commit := func() error {
-		if len(entries) == 0 {
-			return nil
+	for _, a := range accs {
+		entries = append(entries, a.entries...)
+	}
+	if len(entries) > 0 {
+		table := accs[0].table
+		for _, a := range accs[1:] {
+			table.Merge(a.table)
 		}
 		if err := p.opts.Store.Commit(ctx, table, entries); err != nil {
 			return fmt.Errorf("commit to usage store %s: %w", p.opts.Store.Dir(), err)
 		}
-		table.Reset()
-		entries = entries[:0]
-		lastCommit = time.Now()
-		return nil
 	}
-	for d := range p.done {
-		table.Merge(d.rows)
-		d.rows.Reset()
-		p.recycle(d.rows)
-		entries = append(entries, d.entry)
-
-		p.mu.Lock()
-		s := &p.summary
-		s.FilesRead++
-		s.BytesRead += d.entry.Size
-		s.BytesUncompressed += d.result.Bytes
-		s.EventsRead += d.result.Events
-		s.EventsOutsideWindow += d.outside
-		s.EventsFiltered += d.filtered
-		s.EventsAlreadyIngested += d.already
-		if d.readAgain {
-			s.FilesReadAgain++
-		}
-		if d.changed {
-			s.FilesChanged++
-		}
-		for r, n := range d.result.EventsSkipped {
-			s.EventsSkipped[r] += n
-		}
-		p.mu.Unlock()
-
-		cp := p.opts.Checkpoint
-		if cp.Objects > 0 && len(entries) >= cp.Objects ||
-			cp.Interval > 0 && time.Since(lastCommit) >= cp.Interval {
-			if err := commit(); err != nil {
-				return err
-			}
-			p.mu.Lock()
-			p.summary.Checkpoints++
-			p.mu.Unlock()
-		}
+	for _, a := range accs {
+		a.table.Reset()
+		clear(a.entries)
+		a.entries = a.entries[:0]
 	}
-	// A failed or interrupted run commits nothing more: the store keeps its
-	// last checkpoint, and a re-run reads only what that does not hold.
-	if ctx.Err() != nil {
-		return nil
-	}
-	return commit()
+	return nil
 }
 
-// recycle keeps an emptied per-file table for the next file, if the pool
-// has room.
-func (p *pipeline) recycle(t *store.Table) {
-	select {
-	case p.scratch <- t:
-	default:
+// fileKept records a file whose rows are now in accumulator acc, which
+// holds rows rows, and calls a checkpoint when one is due. Called with
+// the accumulator held.
+func (p *pipeline) fileKept(acc, rows int) {
+	p.cp.Lock()
+	defer p.cp.Unlock()
+	p.cpFiles++
+	p.cpRows[acc] = rows
+	if p.cpDue || p.cpStopped {
+		return
+	}
+	cp := p.opts.Checkpoint
+	total := 0
+	for _, n := range p.cpRows {
+		total += n
+	}
+	if cp.Objects > 0 && p.cpFiles >= cp.Objects ||
+		cp.Interval > 0 && time.Since(p.cpLast) >= cp.Interval ||
+		total >= cp.Rows {
+		p.cpDue = true
+		select {
+		case p.due <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// checkpointDone ends a checkpoint: the accumulators are empty.
+func (p *pipeline) checkpointDone() {
+	p.cp.Lock()
+	defer p.cp.Unlock()
+	p.cpDue = false
+	p.cpFiles = 0
+	clear(p.cpRows)
+	p.cpLast = time.Now()
+	p.cpResume.Broadcast()
+}
+
+// stopCheckpoints ends checkpoints when the aggregator returns: nothing
+// commits them any more.
+func (p *pipeline) stopCheckpoints() {
+	p.cp.Lock()
+	defer p.cp.Unlock()
+	p.cpStopped = true
+	p.cpDue = false
+	p.cpResume.Broadcast()
+}
+
+// waitCheckpoint holds a worker back from starting a file while a
+// checkpoint is due, so that it commits the files kept so far and not
+// those begun after.
+func (p *pipeline) waitCheckpoint(ctx context.Context) {
+	p.cp.Lock()
+	defer p.cp.Unlock()
+	for p.cpDue && ctx.Err() == nil {
+		p.cpResume.Wait()
+	}
+}
+
+// takeAccumulators waits until no worker adds to any accumulator and
+// returns them all, or those it got when ctx ends.
+func (p *pipeline) takeAccumulators(ctx context.Context) ([]*accumulator, error) {
+	accs := make([]*accumulator, 0, p.naccs)
+	for len(accs) < p.naccs {
+		select {
+		case a := <-p.accs:
+			accs = append(accs, a)
+		case <-ctx.Done():
+			return accs, ctx.Err()
+		}
+	}
+	// In a fixed order, so that merging them is the same every run.
+	slices.SortFunc(accs, func(a, b *accumulator) int { return a.id - b.id })
+	return accs, nil
+}
+
+func (p *pipeline) returnAccumulators(accs []*accumulator) {
+	for _, a := range accs {
+		p.accs <- a
 	}
 }
 
@@ -388,24 +532,12 @@ func (p *pipeline) read(ctx context.Context, j job) error {
 		return nil
 	}
 
-	var rows *store.Table
-	select {
-	case rows = <-p.scratch:
-	default:
-		rows = store.NewTable(p.opts.Table)
-	}
 	dir := ParseKey(o.Key).Dir
 	prior := priorRunsOf(held.Coverage)
 	retry := p.opts.Retry.withDefaults()
 	for attempt := 1; ; attempt++ {
-		d, err := p.decode(ctx, j.tree, o, &dir, prior, rows)
+		d, err := p.decode(ctx, j.tree, o, &dir, prior, entry, held)
 		if err == nil {
-			d.entry = entry
-			d.entry.Events = d.result.Events - d.outside - d.filtered - d.already
-			d.entry.Scopes = store.Coverage{p.scope}
-			d.entry.Prior = held.Coverage
-			d.readAgain = held.Coverage != nil
-			d.changed = held.OtherVersion && held.Coverage == nil
 			p.finished.Add(1)
 			if d.changed && p.opts.OnSkip != nil {
 				p.mu.Lock()
@@ -424,13 +556,11 @@ func (p *pipeline) read(ctx context.Context, j job) error {
 				return ctx.Err()
 			}
 		}
-		rows.Reset()
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		var transient *transientError
 		if !errors.As(err, &transient) || attempt >= retry.Attempts {
-			p.recycle(rows)
 			if transient != nil {
 				err = &FileError{Reason: SkipReadError, Err: fmt.Errorf("%d attempts: %w", attempt, transient.err)}
 			}
@@ -443,9 +573,10 @@ func (p *pipeline) read(ctx context.Context, j job) error {
 	}
 }
 
-// decode reads o once into rows, leaving out what earlier runs counted.
-func (p *pipeline) decode(ctx context.Context, tree Tree, o Object, dir *Position, prior priorRuns, rows *store.Table) (fileDone, error) {
-	d := fileDone{rows: rows}
+// decode reads o once, adding its rows to an accumulator, leaving out what
+// earlier runs counted. The rows stay only if the object decodes
+// completely: otherwise the accumulator's transaction takes them back.
+func (p *pipeline) decode(ctx context.Context, tree Tree, o Object, dir *Position, prior priorRuns, entry store.ManifestEntry, held store.ObjectState) (d fileDone, err error) {
 	rc, err := tree.Open(ctx, o)
 	if err != nil {
 		var fe *FileError
@@ -455,6 +586,35 @@ func (p *pipeline) decode(ctx context.Context, tree Tree, o Object, dir *Positio
 		return d, &transientError{err: err}
 	}
 	defer rc.Close()
+
+	// Taken once the object is open, so that waiting for a slow source
+	// does not hold a table other workers could add to.
+	p.waitCheckpoint(ctx)
+	var acc *accumulator
+	select {
+	case acc = <-p.accs:
+	case <-ctx.Done():
+		return d, ctx.Err()
+	}
+	rows := acc.table
+	rows.Begin()
+	defer func() {
+		if err != nil {
+			rows.Discard()
+		} else {
+			rows.Keep()
+			d.entry = entry
+			d.entry.Events = d.result.Events - d.outside - d.filtered - d.already
+			d.entry.Scopes = store.Coverage{p.scope}
+			d.entry.Prior = held.Coverage
+			d.readAgain = held.Coverage != nil
+			d.changed = held.OtherVersion && held.Coverage == nil
+			acc.entries = append(acc.entries, d.entry)
+			p.fileKept(acc.id, rows.Len())
+		}
+		p.accs <- acc
+	}()
+
 	body := &countingBody{r: rc, want: o.Size, progress: &p.bytes}
 	var row store.Row
 	n := 0

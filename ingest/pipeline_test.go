@@ -222,27 +222,44 @@ func copyTree(t testing.TB, from, to string) {
 	}
 }
 
-// TestRunCheckpoints: committing every two objects gives the same store as
-// one commit at the end.
+// TestRunCheckpoints: committing every two objects, or every few rows,
+// gives the same store as one commit at the end. One worker commits
+// exactly every two objects; several commit after at least two, with the
+// files being read when the checkpoint is due.
 func TestRunCheckpoints(t *testing.T) {
 	logs := filepath.Join(repoRoot(t), "testdata", "logs")
 	src, err := NewLocalSource(logs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	once, every2 := t.TempDir(), t.TempDir()
+	once := t.TempDir()
 	if _, _, err := runSources(t, once, Filter{}, Checkpoint{}, src); err != nil {
 		t.Fatal(err)
 	}
-	sum, _, err := runSources(t, every2, Filter{}, Checkpoint{Objects: 2}, src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum.Checkpoints != fixtureFiles/2 {
-		t.Errorf("checkpoints = %d, want %d", sum.Checkpoints, fixtureFiles/2)
-	}
-	if a, b := storeRows(t, once), storeRows(t, every2); !reflect.DeepEqual(a, b) {
-		t.Errorf("checkpointed store differs: %d rows vs %d", len(a), len(b))
+	for _, tc := range []struct {
+		name        string
+		concurrency int
+		cp          Checkpoint
+		min, max    int
+	}{
+		{"every 2 objects, one worker", 1, Checkpoint{Objects: 2}, fixtureFiles / 2, fixtureFiles / 2},
+		{"every 2 objects, workers", 0, Checkpoint{Objects: 2}, 1, fixtureFiles / 2},
+		{"every 10 rows", 1, Checkpoint{Rows: 10}, 2, fixtureFiles},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			sum, err := Run(context.Background(), Options{Sources: []Source{src}, Store: openStore(t, dir),
+				Concurrency: tc.concurrency, Checkpoint: tc.cp})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum.Checkpoints < tc.min || sum.Checkpoints > tc.max {
+				t.Errorf("checkpoints = %d, want %d to %d", sum.Checkpoints, tc.min, tc.max)
+			}
+			if a, b := storeRows(t, once), storeRows(t, dir); !reflect.DeepEqual(a, b) {
+				t.Errorf("checkpointed store differs: %d rows vs %d", len(a), len(b))
+			}
+		})
 	}
 }
 
