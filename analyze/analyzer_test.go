@@ -194,10 +194,7 @@ func TestCrossAccountOwnerCopy(t *testing.T) {
 // AWSAccount). The principals are the callers, the call counts once, and
 // nothing is attributed to an account ID.
 func TestCrossAccountFixtureLogs(t *testing.T) {
-	var rows []store.Row
-	for _, r := range corpusRows(t, corpus{"fixtures", fixtureFiles(t)}) {
-		rows = append(rows, r)
-	}
+	rows := corpusRows(t, corpus{"fixtures", fixtureFiles(t)})
 	res := analyze(rows...)
 	var all int64
 	for _, p := range res.Principals {

@@ -94,15 +94,6 @@ func paramNameMatches(full, name string, plural bool) bool {
 	return plural && len(last) == len(name)+1 && (last[len(name)] == 's' || last[len(name)] == 'S') && strings.EqualFold(last[:len(name)], name)
 }
 
-func (c *rowCtx) hasParam(names string) bool {
-	for _, n := range strings.Split(names, "|") {
-		if len(c.paramValues(n, false)) > 0 {
-			return true
-		}
-	}
-	return false
-}
-
 // coarsenedValue reports a value the store cut to its first path segment.
 func (c *rowCtx) coarsenedValue(v string) bool {
 	return c.row.Coarsened >= 1 && strings.HasSuffix(v, "/*")
@@ -539,12 +530,6 @@ type iamValue struct {
 
 // maxResourcesPerAction bounds the ARNs one event gives one action.
 const maxResourcesPerAction = 64
-
-func (m *Mapper) isSuffixWildcard(t *arnTemplate) bool {
-	last := t.segs[len(t.segs)-1]
-	src, ok := serviceVars[strings.ToLower(t.rt.Service.Prefix+":"+last.variable)]
-	return ok && src.suffixWildcard
-}
 
 // iamKind is the IAM entity kind of a template: "role", "user", … (the
 // text between the last ":" and the first "/" of the resource part).

@@ -46,7 +46,7 @@ func Validate(d policy.Document, cat *catalog.Catalog) error {
 func validateStatement(st *policy.Statement, cat *catalog.Catalog) error {
 	switch {
 	case st.Sid == "" || !isAlnum(st.Sid):
-		return fmt.Errorf("Sid %q: want letters and digits only", st.Sid)
+		return fmt.Errorf("statement id %q: want letters and digits only", st.Sid)
 	case st.Effect != policy.Allow:
 		return fmt.Errorf("effect %q: generated policies only allow", st.Effect)
 	case len(st.Action) == 0:

@@ -82,7 +82,7 @@ func checkParquetFooter(r io.ReaderAt, size int64) error {
 	}
 	w := thriftWalk{b: footer}
 	if err := w.structure(0); err != nil {
-		return fmt.Errorf("Parquet footer: %w", err)
+		return fmt.Errorf("footer of the Parquet file: %w", err)
 	}
 	return nil
 }

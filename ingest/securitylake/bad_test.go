@@ -98,14 +98,12 @@ func TestBadParquet(t *testing.T) {
 		"eks.parquet":       eksData,
 		"good.parquet":      sample,
 	}
-	var paths []string
 	for name, data := range files {
 		p := filepath.Join(dir, "run", name)
 		os.MkdirAll(filepath.Dir(p), 0o755)
 		if err := os.WriteFile(p, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		paths = append(paths, p)
 	}
 	sum, rows := ingestFiles(t, filepath.Join(dir, "run"))
 	want := map[ingest.SkipReason]int64{ingest.SkipInvalidParquet: 1, ingest.SkipNotCloudTrail: 2}

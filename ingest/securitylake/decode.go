@@ -89,7 +89,7 @@ func Decode(r io.ReaderAt, size int64, fn func(*ingest.Event) error) (ingest.Fil
 		return res, &ingest.FileError{Reason: ingest.SkipInvalidParquet, Err: err}
 	}
 	if src.firstProduct != "" && src.firstProduct != "CloudTrail" {
-		return res, &ingest.FileError{Reason: ingest.SkipNotCloudTrail, Err: fmt.Errorf("Security Lake OCSF from %q (class %q), not CloudTrail", src.firstProduct, src.firstClass)}
+		return res, &ingest.FileError{Reason: ingest.SkipNotCloudTrail, Err: fmt.Errorf("not CloudTrail: Security Lake OCSF from %q (class %q)", src.firstProduct, src.firstClass)}
 	}
 	dres, err := ingest.Decode(src, fn)
 	res.Events = dres.Events
