@@ -70,7 +70,7 @@ func TestBadParquet(t *testing.T) {
 		{"last byte missing", sample[:len(sample)-1], ingest.SkipInvalidParquet, "Parquet"},
 		{"footer length corrupt", corrupt(sample, len(sample)-8, 0xff), ingest.SkipInvalidParquet, "Parquet"},
 		{"not OCSF", other.Bytes(), "", "not OCSF API activity: no column metadata.product.name, api.service.name, api.operation, time (top-level columns: name, value)"},
-		{"OCSF from another product", eksData, ingest.SkipNotCloudTrail, `Security Lake OCSF from "Amazon EKS" (class "API Activity"), not CloudTrail`},
+		{"OCSF from another product", eksData, ingest.SkipNotCloudTrail, `not CloudTrail: Security Lake OCSF from "Amazon EKS" (class "API Activity")`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := decodeBytes(tc.data)
