@@ -337,15 +337,13 @@ func (p *pipeline) commit(ctx context.Context) error {
 		return nil // the failure that cancelled ctx is reported
 	}
 	var entries []store.ManifestEntry
-	for _, a := range accs {
+	tables := make([]*store.Table, len(accs))
+	for i, a := range accs {
 		entries = append(entries, a.entries...)
+		tables[i] = a.table
 	}
 	if len(entries) > 0 {
-		table := accs[0].table
-		for _, a := range accs[1:] {
-			table.Merge(a.table)
-		}
-		if err := p.opts.Store.Commit(ctx, table, entries); err != nil {
+		if err := p.opts.Store.CommitTables(ctx, tables, entries); err != nil {
 			return fmt.Errorf("commit to usage store %s: %w", p.opts.Store.Dir(), err)
 		}
 	}

@@ -49,7 +49,25 @@ func TestStoreBytesIndependentOfOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	for _, dir := range []string{reversed, threeCommits, merged} {
+	// The pipeline's way: several tables committed at once, and again
+	// into the store they made (each month's file merged with them).
+	committedTables := filepath.Join(root, "committed-tables")
+	for half := range 2 {
+		tables := []*Table{NewTable(opts), NewTable(opts), NewTable(opts)}
+		rows := f.rows[half*len(f.rows)/2 : (half+1)*len(f.rows)/2]
+		for i := range rows {
+			tables[(i*5)%3].Add(&rows[i])
+		}
+		s, err := Open(context.Background(), committedTables)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CommitTables(context.Background(), tables, f.objects[half*len(f.objects)/2:(half+1)*len(f.objects)/2]); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	for _, dir := range []string{reversed, threeCommits, merged, committedTables} {
 		if got := storeFiles(t, dir); !reflect.DeepEqual(got, want) {
 			t.Errorf("%s differs from one commit of the same rows: files %v, want %v",
 				filepath.Base(dir), slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)))

@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/parquet-go/parquet-go"
+	zstdcodec "github.com/parquet-go/parquet-go/compress/zstd"
 	"github.com/parquet-go/parquet-go/format"
 )
 
@@ -45,7 +48,7 @@ const (
 
 func writerOptions(rowGroupRows int64, version int) []parquet.WriterOption {
 	return []parquet.WriterOption{
-		parquet.Compression(&parquet.Zstd),
+		parquet.Compression(&fastZstd),
 		parquet.MaxRowsPerRowGroup(rowGroupRows),
 		// The default names the parquet-go build: fix it so that the same
 		// rows give the same bytes whatever binary wrote them.
@@ -58,7 +61,9 @@ func writerOptions(rowGroupRows int64, version int) []parquet.WriterOption {
 }
 
 // usageWriter writes one month's rows, already in canonical order, to a
-// new data file.
+// new data file. With more than one core, Parquet encoding and compression
+// run on a goroutine of their own, one batch behind the rows being merged:
+// a commit at the end of a run then uses two cores rather than one.
 type usageWriter struct {
 	dir   string
 	month string
@@ -66,6 +71,13 @@ type usageWriter struct {
 	pw    *parquet.GenericWriter[Row]
 	batch []Row
 	info  usageFile
+
+	// The encoding goroutine, when there is one: full batches go to it,
+	// empty ones come back, and done reports how it ended.
+	full   chan []Row
+	free   chan []Row
+	done   chan error
+	failed atomic.Bool
 }
 
 func newUsageWriter(dir, month string) (*usageWriter, error) {
@@ -73,14 +85,39 @@ func newUsageWriter(dir, month string) (*usageWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &usageWriter{
+	w := &usageWriter{
 		dir:   dir,
 		month: month,
 		af:    af,
 		pw:    parquet.NewGenericWriter[Row](af, writerOptions(usageRowGroupRows, usageFileVersion)...),
 		batch: make([]Row, 0, writeBatchRows),
 		info:  usageFile{Month: month},
-	}, nil
+	}
+	if runtime.GOMAXPROCS(0) > 1 {
+		w.full = make(chan []Row, 1)
+		w.free = make(chan []Row, 2)
+		w.done = make(chan error, 1)
+		w.free <- make([]Row, 0, writeBatchRows)
+		go w.encode(w.full, w.free, w.done)
+	}
+	return w, nil
+}
+
+// encode writes the batches it is given, until full is closed. It is
+// given the channels because stop clears w.full.
+func (w *usageWriter) encode(full <-chan []Row, free chan<- []Row, done chan<- error) {
+	var err error
+	for b := range full {
+		if err == nil {
+			if _, err = w.pw.Write(b); err != nil {
+				err = fmt.Errorf("write usage %s: %w", w.month, err)
+				w.failed.Store(true)
+			}
+		}
+		clear(b)
+		free <- b[:0]
+	}
+	done <- err
 }
 
 func (w *usageWriter) write(r *Row) error {
@@ -101,6 +138,14 @@ func (w *usageWriter) flush() error {
 	if len(w.batch) == 0 {
 		return nil
 	}
+	if w.full != nil {
+		if w.failed.Load() {
+			return w.stop()
+		}
+		w.full <- w.batch
+		w.batch = <-w.free
+		return nil
+	}
 	if _, err := w.pw.Write(w.batch); err != nil {
 		return fmt.Errorf("write usage %s: %w", w.month, err)
 	}
@@ -109,8 +154,21 @@ func (w *usageWriter) flush() error {
 	return nil
 }
 
+// stop ends the encoding goroutine, if any, and returns its error.
+func (w *usageWriter) stop() error {
+	if w.full == nil {
+		return nil
+	}
+	close(w.full)
+	w.full = nil
+	return <-w.done
+}
+
 func (w *usageWriter) finish() (usageFile, error) {
 	if err := w.flush(); err != nil {
+		return usageFile{}, err
+	}
+	if err := w.stop(); err != nil {
 		return usageFile{}, err
 	}
 	if err := w.pw.Close(); err != nil {
@@ -124,7 +182,10 @@ func (w *usageWriter) finish() (usageFile, error) {
 	return w.info, nil
 }
 
-func (w *usageWriter) discard() { w.af.discard() }
+func (w *usageWriter) discard() {
+	w.stop()
+	w.af.discard()
+}
 
 // rowSource yields rows in canonical order, one at a time, with a one-row
 // look-ahead: peek returns the next row (nil at the end or on error, see
@@ -482,3 +543,5 @@ func (m *manifestRows) close() {
 	m.closeReader()
 	m.f.Close()
 }
+
+var fastZstd = zstdcodec.Codec{Level: zstdcodec.SpeedFastest}

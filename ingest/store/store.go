@@ -362,6 +362,17 @@ func cmpEntry(a, b *ManifestEntry) int {
 // those events meanwhile, or the store does not hold what the run left
 // out): committing it would count events twice or lose some.
 func (s *Store) Commit(ctx context.Context, t *Table, added []ManifestEntry) error {
+	return s.CommitTables(ctx, []*Table{t}, added)
+}
+
+// CommitTables is Commit of the union of tables: the same store as
+// merging them into one table and committing it, without the merge. The
+// tables are sorted at once, each on its own goroutine, and merged while
+// the month files are written.
+func (s *Store) CommitTables(ctx context.Context, tables []*Table, added []ManifestEntry) error {
+	if len(tables) == 0 {
+		tables = []*Table{NewTable(s.TableOptions())}
+	}
 	if err := makeStoreDir(s.dir); err != nil {
 		return fmt.Errorf("commit usage store: %w", err)
 	}
@@ -375,12 +386,19 @@ func (s *Store) Commit(ctx context.Context, t *Table, added []ManifestEntry) err
 		return err
 	}
 	if !cur.exists {
-		cur.MaxResourceSets = t.max
+		cur.MaxResourceSets = tables[0].max
 	}
-	if t.max != cur.MaxResourceSets {
-		recut := NewTable(TableOptions{MaxResourceSets: cur.MaxResourceSets})
-		recut.Merge(t)
-		t = recut
+	tables = slices.Clone(tables)
+	for i, t := range tables {
+		if t.max != cur.MaxResourceSets {
+			recut := NewTable(TableOptions{MaxResourceSets: cur.MaxResourceSets})
+			recut.Merge(t)
+			tables[i] = recut
+		}
+	}
+	rowCount := 0
+	for _, t := range tables {
+		rowCount += t.Len()
 	}
 
 	sorted := slices.Clone(added)
@@ -403,7 +421,7 @@ func (s *Store) Commit(ctx context.Context, t *Table, added []ManifestEntry) err
 		}
 	}
 
-	if t.Len() == 0 && len(sorted) == 0 && cur.exists {
+	if rowCount == 0 && len(sorted) == 0 && cur.exists {
 		s.setState(cur, nil)
 		return nil
 	}
@@ -462,9 +480,11 @@ func (s *Store) Commit(ctx context.Context, t *Table, added []ManifestEntry) err
 		written = append(written, mf.File)
 	}
 
-	months := tableMonths(t)
-	rows := newTableRows(t)
-	defer rows.stop()
+	months := map[string]month{}
+	for _, t := range tables {
+		tableMonths(t, months)
+	}
+	cursors := sortedCursors(tables)
 	existing := map[string]usageFile{}
 	for _, u := range cur.Usage {
 		existing[u.Month] = u
@@ -475,7 +495,10 @@ func (s *Store) Commit(ctx context.Context, t *Table, added []ManifestEntry) err
 			next.Usage = append(next.Usage, old)
 			continue
 		}
-		srcs := []rowSource{&monthRows{src: rows, end: m.end}}
+		var srcs []rowSource
+		for _, c := range cursors {
+			srcs = append(srcs, &monthRows{src: c, end: m.end})
+		}
 		if hasOld {
 			f, err := openUsage(filepath.Join(s.dir, old.File), math.MinInt32, math.MaxInt32)
 			if err != nil {
@@ -490,9 +513,6 @@ func (s *Store) Commit(ctx context.Context, t *Table, added []ManifestEntry) err
 		}
 		next.Usage = append(next.Usage, u)
 		written = append(written, u.File)
-	}
-	if err := rows.err(); err != nil {
-		return err
 	}
 	if err := publish(s.dir, &next); err != nil {
 		if errors.Is(err, errPublished) {
@@ -616,9 +636,8 @@ func cleanup(dir string, st state) {
 	}
 }
 
-// tableMonths is the set of months that t has rows in.
-func tableMonths(t *Table) map[string]month {
-	months := map[string]month{}
+// tableMonths adds the months that t has rows in to months.
+func tableMonths(t *Table, months map[string]month) {
 	seen := map[int32]bool{}
 	t.days(func(d int32) {
 		if seen[d] {
@@ -628,7 +647,26 @@ func tableMonths(t *Table) map[string]month {
 		m := monthOf(d)
 		months[m.name] = m
 	})
-	return months
+}
+
+// sortedCursors sorts the tables, each on its own goroutine, and returns
+// cursors over their rows in canonical order.
+func sortedCursors(tables []*Table) []*tableCursor {
+	views := make([]sortedView, len(tables))
+	var wg sync.WaitGroup
+	for i, t := range tables {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			views[i] = t.sortedView()
+		}()
+	}
+	wg.Wait()
+	cursors := make([]*tableCursor, len(tables))
+	for i, t := range tables {
+		cursors[i] = t.cursor(views[i])
+	}
+	return cursors
 }
 
 // unionMonths lists the months of existing files and of months, in order.
@@ -647,38 +685,6 @@ func unionMonths(existing []usageFile, months map[string]month) []month {
 	slices.SortFunc(out, func(a, b month) int { return cmp.Compare(a.start, b.start) })
 	return out
 }
-
-// tableRows is a rowSource over a table's rows in canonical order.
-type tableRows struct {
-	next func() (*Row, bool)
-	stop func()
-	cur  Row
-	ok   bool
-}
-
-func newTableRows(t *Table) *tableRows {
-	next, stop := iter.Pull(t.All())
-	s := &tableRows{next: next, stop: stop}
-	s.advance()
-	return s
-}
-
-func (s *tableRows) peek() *Row {
-	if !s.ok {
-		return nil
-	}
-	return &s.cur
-}
-
-func (s *tableRows) advance() {
-	r, ok := s.next()
-	s.ok = ok
-	if ok {
-		s.cur = *r
-	}
-}
-
-func (s *tableRows) err() error { return nil }
 
 // monthRows limits a sorted source to the rows before end.
 type monthRows struct {
@@ -724,7 +730,7 @@ func writeMonth(ctx context.Context, dir, month string, maxSets int, srcs []rowS
 // their union exactly as if one table had seen all of them.
 func mergeGroups(ctx context.Context, srcs []rowSource, maxSets int, emit func(*Row) error) error {
 	gt := NewTable(TableOptions{MaxResourceSets: maxSets})
-	var buf []Row
+	var buf, merged []Row
 	var key Row
 	n := 0
 	for {
@@ -765,6 +771,20 @@ func mergeGroups(ctx context.Context, srcs []rowSource, maxSets int, emit func(*
 			}
 			continue
 		}
+		if contributors > 1 {
+			// Rows of one level from several sources (the pipeline's
+			// tables, a table and the month's file) usually merge by
+			// identifiers alone; final says when a Table is not needed.
+			merged = mergeByIdentifiers(buf, merged[:0])
+			if merged != nil && final(merged, maxSets) {
+				for i := range merged {
+					if err := emit(&merged[i]); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+		}
 		gt.Reset()
 		for i := range buf {
 			gt.Add(&buf[i])
@@ -776,12 +796,39 @@ func mergeGroups(ctx context.Context, srcs []rowSource, maxSets int, emit func(*
 		}
 	}
 	clear(buf)
+	clear(merged)
 	for _, s := range srcs {
 		if err := s.err(); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// mergeByIdentifiers merges the rows of one group, all of one coarsening
+// level, by identifiers: counts summed, first and last seen widened, in
+// canonical order, appended to out. It returns nil when the rows are of
+// several levels.
+func mergeByIdentifiers(rows []Row, out []Row) []Row {
+	level := rows[0].Coarsened
+	for i := range rows {
+		if rows[i].Coarsened != level {
+			return nil
+		}
+	}
+	slices.SortStableFunc(rows, func(a, b Row) int { return cmpIdentifiers(&a, &b) })
+	for i := range rows {
+		r := &rows[i]
+		if n := len(out); n > 0 && cmpIdentifiers(&out[n-1], r) == 0 {
+			o := &out[n-1]
+			o.Count += r.Count
+			o.FirstSeen = min(o.FirstSeen, r.FirstSeen)
+			o.LastSeen = max(o.LastSeen, r.LastSeen)
+			continue
+		}
+		out = append(out, *r)
+	}
+	return out
 }
 
 // final reports whether a group's rows are already what a Table would make

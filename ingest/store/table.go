@@ -456,63 +456,131 @@ func (t *Table) Rows() []Row {
 // valid. The table must not change during the iteration.
 func (t *Table) All() iter.Seq[*Row] {
 	return func(yield func(*Row) bool) {
-		order := make([]int32, 0, len(t.groups))
-		for i := range t.groups {
-			if t.groups[i].rows > 0 {
-				order = append(order, int32(i))
+		c := t.cursor(t.sortedView())
+		for r := c.peek(); r != nil; r = c.peek() {
+			if !yield(r) {
+				return
 			}
-		}
-		slices.SortFunc(order, func(a, b int32) int {
-			return bytes.Compare(t.arena.bytes(t.groups[a].key), t.arena.bytes(t.groups[b].key))
-		})
-		var members []int32
-		var g, r Row
-		var res []Resource
-		var par []Param
-		for _, gi := range order {
-			grp := &t.groups[gi]
-			decodeGroupKey(t.arena.bytes(grp.key), &g)
-			members = members[:0]
-			for ei := grp.first; ei >= 0; ei = t.entries[ei].groupNext {
-				members = append(members, ei)
-			}
-			if len(members) > 1 {
-				slices.SortFunc(members, func(a, b int32) int {
-					ea, eb := &t.entries[a], &t.entries[b]
-					if ea.level != eb.level {
-						return int(ea.level) - int(eb.level)
-					}
-					return bytes.Compare(t.arena.bytes(ea.key), t.arena.bytes(eb.key))
-				})
-			}
-			for _, ei := range members {
-				e := &t.entries[ei]
-				r = g
-				// The slices are handed out: cut them from chunks that
-				// are never written again.
-				r.Resources, r.Params = nil, nil
-				res, par = decodeIdentifierKey(t.arena.bytes(e.key), res[len(res):], par[len(par):])
-				if len(res) > 0 {
-					r.Resources = res[:len(res):len(res)]
-				}
-				if len(par) > 0 {
-					r.Params = par[:len(par):len(par)]
-				}
-				if cap(res)-len(res) < 8 {
-					res = make([]Resource, 0, 512)
-				}
-				if cap(par)-len(par) < 8 {
-					par = make([]Param, 0, 512)
-				}
-				res, par = res[len(res):], par[len(par):]
-				r.Coarsened = e.level
-				r.Count, r.FirstSeen, r.LastSeen = e.count, e.first, e.last
-				if !yield(&r) {
-					return
-				}
-			}
+			c.advance()
 		}
 	}
+}
+
+// sortedView is the canonical order of a table's rows: groups by key, the
+// entries of each by level and key.
+type sortedView struct {
+	groups  []int32 // group indexes, in order
+	members []int32 // entries, group after group, in order
+	ends    []int32 // groups[i]'s entries end at members[ends[i]]
+}
+
+// sortedView sorts the table's rows. It only reads the table, so views of
+// several tables can be computed at once.
+func (t *Table) sortedView() sortedView {
+	var v sortedView
+	v.groups = make([]int32, 0, len(t.groups))
+	for i := range t.groups {
+		if t.groups[i].rows > 0 {
+			v.groups = append(v.groups, int32(i))
+		}
+	}
+	slices.SortFunc(v.groups, func(a, b int32) int {
+		return bytes.Compare(t.arena.bytes(t.groups[a].key), t.arena.bytes(t.groups[b].key))
+	})
+	v.members = make([]int32, 0, t.live)
+	v.ends = make([]int32, 0, len(v.groups))
+	for _, gi := range v.groups {
+		start := len(v.members)
+		for ei := t.groups[gi].first; ei >= 0; ei = t.entries[ei].groupNext {
+			v.members = append(v.members, ei)
+		}
+		if m := v.members[start:]; len(m) > 1 {
+			slices.SortFunc(m, func(a, b int32) int {
+				ea, eb := &t.entries[a], &t.entries[b]
+				if ea.level != eb.level {
+					return int(ea.level) - int(eb.level)
+				}
+				return bytes.Compare(t.arena.bytes(ea.key), t.arena.bytes(eb.key))
+			})
+		}
+		v.ends = append(v.ends, int32(len(v.members)))
+	}
+	return v
+}
+
+// tableCursor walks a table's rows in the order of a sorted view, as a
+// rowSource. Rows it hands out keep their strings (the table's arena) and
+// slices (cut from chunks never written again) valid.
+type tableCursor struct {
+	t    *Table
+	v    sortedView
+	g    int // position in v.groups
+	m    int // position in v.members
+	row  Row
+	grp  Row // the group fields of v.groups[g]
+	ok   bool
+	res  []Resource
+	par  []Param
+	seen bool // grp holds v.groups[g]
+}
+
+func (t *Table) cursor(v sortedView) *tableCursor {
+	c := &tableCursor{t: t, v: v}
+	c.load()
+	return c
+}
+
+func (c *tableCursor) peek() *Row {
+	if !c.ok {
+		return nil
+	}
+	return &c.row
+}
+
+func (c *tableCursor) advance() {
+	c.m++
+	c.load()
+}
+
+func (c *tableCursor) err() error { return nil }
+
+// load makes c.row the row at c.m.
+func (c *tableCursor) load() {
+	if c.m >= len(c.v.members) {
+		c.ok = false
+		return
+	}
+	for c.m >= int(c.v.ends[c.g]) {
+		c.g++
+		c.seen = false
+	}
+	t := c.t
+	if !c.seen {
+		decodeGroupKey(t.arena.bytes(t.groups[c.v.groups[c.g]].key), &c.grp)
+		c.seen = true
+	}
+	e := &t.entries[c.v.members[c.m]]
+	r := &c.row
+	*r = c.grp
+	if cap(c.res)-len(c.res) < 8 {
+		c.res = make([]Resource, 0, 512)
+	}
+	if cap(c.par)-len(c.par) < 8 {
+		c.par = make([]Param, 0, 512)
+	}
+	res, par := decodeIdentifierKey(t.arena.bytes(e.key), c.res[len(c.res):], c.par[len(c.par):])
+	if len(res) > 0 {
+		r.Resources = res[:len(res):len(res)]
+	}
+	if len(par) > 0 {
+		r.Params = par[:len(par):len(par)]
+	}
+	// Past what was handed out; appends that outgrew the chunk left
+	// it for a new array, which the next check replaces if full.
+	c.res, c.par = res[len(res):], par[len(par):]
+	r.Coarsened = e.level
+	r.Count, r.FirstSeen, r.LastSeen = e.count, e.first, e.last
+	c.ok = true
 }
 
 // days calls fn with the day of every group that has rows.
