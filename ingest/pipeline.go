@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"math/rand/v2"
 	"runtime"
@@ -509,7 +510,14 @@ func (p *pipeline) work(ctx context.Context) error {
 // object decoded completely.
 func (p *pipeline) read(ctx context.Context, j job) error {
 	o := j.obj
-	if o.ETag == "" {
+	// A tree whose ETags are content hashes (local files) has its object
+	// hashed while decoding when the store holds no version of the URI:
+	// the ETag is then needed for the manifest only, and one read does.
+	var hashing streamETagger
+	if st, ok := j.tree.(streamETagger); ok && o.ETag == "" && !p.opts.Store.HoldsURI(o.URI) {
+		hashing = st
+	}
+	if o.ETag == "" && hashing == nil {
 		etag, err := j.tree.ETag(ctx, o)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -521,7 +529,10 @@ func (p *pipeline) read(ctx context.Context, j job) error {
 		o.ETag = etag
 	}
 	entry := store.ManifestEntry{Object: o.URI, ETag: o.ETag, Size: o.Size}
-	held := p.opts.Store.Lookup(entry, p.scope)
+	var held store.ObjectState // nothing, when the store holds no version
+	if hashing == nil {
+		held = p.opts.Store.Lookup(entry, p.scope)
+	}
 	if held.Covered {
 		p.mu.Lock()
 		p.summary.FilesAlreadyIngested++
@@ -534,7 +545,7 @@ func (p *pipeline) read(ctx context.Context, j job) error {
 	prior := priorRunsOf(held.Coverage)
 	retry := p.opts.Retry.withDefaults()
 	for attempt := 1; ; attempt++ {
-		d, err := p.decode(ctx, j.tree, o, &dir, prior, entry, held)
+		d, err := p.decode(ctx, j.tree, o, &dir, prior, entry, held, hashing)
 		if err == nil {
 			p.finished.Add(1)
 			if d.changed && p.opts.OnSkip != nil {
@@ -574,7 +585,9 @@ func (p *pipeline) read(ctx context.Context, j job) error {
 // decode reads o once, adding its rows to an accumulator, leaving out what
 // earlier runs counted. The rows stay only if the object decodes
 // completely: otherwise the accumulator's transaction takes them back.
-func (p *pipeline) decode(ctx context.Context, tree Tree, o Object, dir *Position, prior priorRuns, entry store.ManifestEntry, held store.ObjectState) (d fileDone, err error) {
+//
+// With hashing, the object's ETag is computed from the bytes read.
+func (p *pipeline) decode(ctx context.Context, tree Tree, o Object, dir *Position, prior priorRuns, entry store.ManifestEntry, held store.ObjectState, hashing streamETagger) (d fileDone, err error) {
 	rc, err := tree.Open(ctx, o)
 	if err != nil {
 		var fe *FileError
@@ -584,6 +597,12 @@ func (p *pipeline) decode(ctx context.Context, tree Tree, o Object, dir *Positio
 		return d, &transientError{err: err}
 	}
 	defer rc.Close()
+	var in io.Reader = rc
+	var h hash.Hash
+	if hashing != nil {
+		h = hashing.newETagHash()
+		in = io.TeeReader(rc, h)
+	}
 
 	// Taken once the object is open, so that waiting for a slow source
 	// does not hold a table other workers could add to.
@@ -613,7 +632,7 @@ func (p *pipeline) decode(ctx context.Context, tree Tree, o Object, dir *Positio
 		p.accs <- acc
 	}()
 
-	body := &countingBody{r: rc, want: o.Size, progress: &p.bytes}
+	body := &countingBody{r: in, want: o.Size, progress: &p.bytes}
 	var row store.Row
 	n := 0
 	onEvent := func(ev *Event) error {
@@ -678,7 +697,37 @@ func (p *pipeline) decode(ctx context.Context, tree Tree, o Object, dir *Positio
 		}
 		return d, &FileError{Reason: "decode_failed", Err: err}
 	}
+	if h != nil {
+		if entry.ETag, err = p.etag(ctx, tree, o, hashing, h, handled, body); err != nil {
+			return d, err
+		}
+	}
 	return d, nil
+}
+
+// etag finishes hashing an object that decoded: the hash covers the
+// bytes read, to which it adds any the decoder left unread. An object an
+// ObjectFormat read (with random access, perhaps out of order) is hashed
+// by reading it again.
+func (p *pipeline) etag(ctx context.Context, tree Tree, o Object, hashing streamETagger, h hash.Hash, formatRead bool, body *countingBody) (string, error) {
+	if formatRead {
+		etag, err := tree.ETag(ctx, o)
+		if err != nil {
+			return "", &transientError{err: err}
+		}
+		return etag, nil
+	}
+	if _, err := io.Copy(io.Discard, body); err != nil || body.err != nil {
+		return "", &transientError{err: fmt.Errorf("read %s: %w", o.URI, errors.Join(err, body.err))}
+	}
+	return hashing.etagOf(h), nil
+}
+
+// streamETagger is a Tree whose ETag is a hash of the content, which the
+// pipeline can compute while it decodes (LocalTree).
+type streamETagger interface {
+	newETagHash() hash.Hash
+	etagOf(hash.Hash) string
 }
 
 // transientError is a failure that reading the object again may fix.

@@ -159,6 +159,23 @@ func TestRunManifest(t *testing.T) {
 
 	first, _ := runLocal(t, dir, Filter{}, logs)
 	rows1 := storeRows(t, dir)
+	// The first run hashed each file while decoding it: the ETags are
+	// those a separate read gives, which the second run compares with.
+	src, err := NewLocalSource(logs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree := src.Tree.(*LocalTree)
+	for e, err := range openStore(t, dir).Manifest(context.Background()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		key, _ := filepath.Rel(tree.Root(), strings.TrimPrefix(e.Object, "file://"))
+		want, err := tree.ETag(context.Background(), Object{URI: e.Object, Key: filepath.ToSlash(key)})
+		if err != nil || e.ETag != want {
+			t.Errorf("%s: ETag %q, want %q (%v)", e.Object, e.ETag, want, err)
+		}
+	}
 
 	second, _ := runLocal(t, dir, Filter{}, logs)
 	if second.FilesRead != 0 || second.FilesAlreadyIngested != fixtureFiles || second.EventsRead != 0 {

@@ -30,13 +30,18 @@ type ObjectState struct {
 func (s *Store) Lookup(e ManifestEntry, run Scope) ObjectState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.loadedIndex().lookup(&e, run)
+}
+
+// loadedIndex loads the index on first use. Called with s.mu held.
+func (s *Store) loadedIndex() *manifestIndex {
 	if s.index == nil {
 		s.index, _ = loadIndex(s.dir, s.st)
 		if s.index == nil {
 			s.index = newManifestIndex()
 		}
 	}
-	return s.index.lookup(&e, run)
+	return s.index
 }
 
 // manifestIndex is the manifest in memory, as hashes: per object 128 bits
@@ -180,4 +185,16 @@ func (x *manifestIndex) update(entries []ManifestEntry) {
 	if added {
 		slices.SortFunc(x.entries, cmpIndexEntry)
 	}
+}
+
+// HoldsURI reports whether the manifest holds any version of the object
+// at uri. A false answer is exact; a true one may rarely be a hash
+// collision, which only costs the caller the ETag it then computes to ask
+// Lookup.
+func (s *Store) HoldsURI(uri string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := maphash.String(indexSeeds[0], uri)
+	_, found := slices.BinarySearchFunc(s.loadedIndex().entries, h, func(e indexEntry, h uint64) int { return cmp.Compare(e.uri, h) })
+	return found
 }

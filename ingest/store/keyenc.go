@@ -128,34 +128,25 @@ func appendIdentifierKey(b []byte, res []Resource, par []Param) []byte {
 // position after it. The string aliases b unless it holds escaped zero
 // bytes; b must never change afterwards (the arena guarantees it).
 func readString(b []byte, i int) (string, int) {
-	start := i
+	j := i + bytes.IndexByte(b[i:], 0)
+	if b[j+1] == 0 {
+		return alias(b[i:j]), j + 2
+	}
+	return readEscaped(b, i)
+}
+
+// readEscaped is readString of a string that holds zero bytes.
+func readEscaped(b []byte, i int) (string, int) {
+	var out []byte
 	for {
-		j := bytes.IndexByte(b[i:], 0)
-		if j < 0 {
-			// Only a corrupt key has no end; keys come from appendGroupKey.
-			panic("store: corrupt table key")
+		j := i + bytes.IndexByte(b[i:], 0)
+		out = append(out, b[i:j]...)
+		if b[j+1] == 0 {
+			return string(out), j + 2
 		}
-		i += j
-		if b[i+1] == 0 {
-			break
-		}
-		i += 2 // an escaped zero byte
+		out = append(out, 0) // 0x00 0x01 is an escaped zero byte
+		i = j + 2
 	}
-	raw := b[start:i]
-	if bytes.IndexByte(raw, 0) < 0 {
-		return alias(raw), i + 2
-	}
-	out := make([]byte, 0, len(raw))
-	for len(raw) > 0 {
-		j := bytes.IndexByte(raw, 0)
-		if j < 0 {
-			out = append(out, raw...)
-			break
-		}
-		out = append(out, raw[:j+1]...)
-		raw = raw[j+2:]
-	}
-	return string(out), i + 2
 }
 
 func alias(b []byte) string {

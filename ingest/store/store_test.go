@@ -204,6 +204,10 @@ func TestStoreLookup(t *testing.T) {
 			if got := s.Lookup(tt.e, tt.run); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Lookup(%s, %s) = %+v, want %+v", tt.e.Object, tt.run, got, tt.want)
 			}
+			// Any version at the URI is held, whatever the ETag.
+			if got, want := s.HoldsURI(tt.e.Object), tt.want.Coverage != nil || tt.want.OtherVersion; got != want {
+				t.Errorf("HoldsURI(%s) = %v, want %v", tt.e.Object, got, want)
+			}
 		})
 	}
 	// Committing through the handle updates its answers.
@@ -211,8 +215,8 @@ func TestStoreLookup(t *testing.T) {
 	if err := s.Commit(ctx, NewTable(TableOptions{}), []ManifestEntry{other, juneOnly}); err != nil {
 		t.Fatal(err)
 	}
-	if got := s.Lookup(other, Scope{}); !got.Covered {
-		t.Errorf("Lookup after Commit = %+v, want covered", got)
+	if got := s.Lookup(other, Scope{}); !got.Covered || !s.HoldsURI(other.Object) {
+		t.Errorf("Lookup after Commit = %+v (HoldsURI %v), want covered", got, s.HoldsURI(other.Object))
 	}
 	junejuly := Coverage{{Since: june.Since, Until: july.Until}}
 	if got := s.Lookup(juneOnly, Scope{Since: june.Since, Until: july.Until}); !got.Covered || !reflect.DeepEqual(got.Coverage, junejuly) {
