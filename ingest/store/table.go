@@ -45,15 +45,14 @@ type Table struct {
 	max int
 
 	// entries holds one row each; dead ones were coarsened into others and
-	// are reclaimed by compact. keys maps a key hash to the first entry with
-	// that hash (further ones chain through entry.next).
+	// are reclaimed by compact. keys indexes the live ones by hash.
 	entries []entry
-	keys    map[uint64]int32
+	keys    hashIndex
 	live    int
 	dead    int
 
 	groups    []group
-	groupKeys map[uint64]int32
+	groupKeys hashIndex
 
 	// arena holds every key; its memory is never reused, so that rows
 	// returned by Rows, whose strings alias it, stay valid after Reset.
@@ -81,7 +80,6 @@ type entry struct {
 	first, last int64
 	hash        uint64 // of the group key, level and identifier key
 	group       int32
-	next        int32  // next entry with the same key hash, or -1
 	groupNext   int32  // next entry of the same group, or -1
 	saved       uint32 // the transaction that saved it in the undo log
 	level       int8
@@ -91,7 +89,6 @@ type entry struct {
 type group struct {
 	key   aref // group key
 	hash  uint64
-	next  int32 // next group with the same hash, or -1
 	first int32 // first entry of the group, or -1
 	rows  int32 // live entries, each one distinct identifier set
 	saved uint32
@@ -113,11 +110,7 @@ func entryHash(gh uint64, level int8, key []byte) uint64 {
 
 // NewTable returns an empty table.
 func NewTable(opts TableOptions) *Table {
-	return &Table{
-		max:       opts.maxSets(),
-		keys:      make(map[uint64]int32),
-		groupKeys: make(map[uint64]int32),
-	}
+	return &Table{max: opts.maxSets()}
 }
 
 // Options returns the options the table was made with, defaults filled in.
@@ -151,14 +144,16 @@ func (t *Table) add(gkey []byte, gh uint64, res []Resource, par []Param, level i
 	t.kb = appendIdentifierKey(t.kb[:0], t.res, t.par)
 	kh := entryHash(gh, level, t.kb)
 	if gi >= 0 {
-		if ei := t.findKey(kh, gi, level, t.kb); ei >= 0 {
+		ei, at := t.findKey(kh, gi, level, t.kb)
+		if ei >= 0 {
 			t.absorb(ei, count, first, last)
 			return
 		}
+		t.insert(&at, gi, kh, level, t.kb, count, first, last)
 	} else {
 		gi = t.newGroup(gh, gkey, level)
+		t.insert(nil, gi, kh, level, t.kb, count, first, last)
 	}
-	t.insert(gi, kh, level, t.kb, count, first, last)
 	if grp := &t.groups[gi]; int(grp.rows) > t.max && grp.level < dropped {
 		t.raise(gi, grp.level+1)
 	}
@@ -227,11 +222,8 @@ func (t *Table) coarse(s string) string {
 }
 
 func (t *Table) findGroup(gh uint64, key []byte) int32 {
-	gi, ok := t.groupKeys[gh]
-	if !ok {
-		return -1
-	}
-	for ; gi >= 0; gi = t.groups[gi].next {
+	p := t.groupKeys.lookup(gh)
+	for gi := p.next(); gi >= 0; gi = p.next() {
 		if bytes.Equal(t.arena.bytes(t.groups[gi].key), key) {
 			return gi
 		}
@@ -239,44 +231,35 @@ func (t *Table) findGroup(gh uint64, key []byte) int32 {
 	return -1
 }
 
-func (t *Table) findKey(kh uint64, gi int32, level int8, key []byte) int32 {
-	ei, ok := t.keys[kh]
-	if !ok {
-		return -1
-	}
-	for ; ei >= 0; ei = t.entries[ei].next {
+// findKey returns the live entry with the key, or -1 and the probe that
+// insert then takes, so that inserting a new key probes the index once.
+func (t *Table) findKey(kh uint64, gi int32, level int8, key []byte) (int32, probe) {
+	p := t.keys.lookup(kh)
+	for ei := p.next(); ei >= 0; ei = p.next() {
 		e := &t.entries[ei]
 		if e.group == gi && e.level == level && bytes.Equal(t.arena.bytes(e.key), key) {
-			return ei
+			return ei, p
 		}
 	}
-	return -1
+	return -1, p
 }
 
 func (t *Table) newGroup(gh uint64, key []byte, level int8) int32 {
 	gi := int32(len(t.groups))
-	next, ok := t.groupKeys[gh]
-	if !ok {
-		next = -1
-	}
 	t.groups = append(t.groups, group{
 		key:   t.arena.copy(key),
 		hash:  gh,
-		next:  next,
 		first: -1,
 		level: level,
 	})
-	t.groupKeys[gh] = gi
+	t.groupKeys.add(gh, gi)
 	return gi
 }
 
-// insert adds a new entry; key is the normalized identifier key.
-func (t *Table) insert(gi int32, kh uint64, level int8, key []byte, count, first, last int64) {
+// insert adds a new entry; key is the normalized identifier key. at is
+// the probe of the findKey that did not find it, or nil.
+func (t *Table) insert(at *probe, gi int32, kh uint64, level int8, key []byte, count, first, last int64) {
 	ei := int32(len(t.entries))
-	next, ok := t.keys[kh]
-	if !ok {
-		next = -1
-	}
 	g := &t.groups[gi]
 	t.entries = append(t.entries, entry{
 		key:       t.arena.copy(key),
@@ -285,11 +268,14 @@ func (t *Table) insert(gi int32, kh uint64, level int8, key []byte, count, first
 		last:      last,
 		hash:      kh,
 		group:     gi,
-		next:      next,
 		groupNext: g.first,
 		level:     level,
 	})
-	t.keys[kh] = ei
+	if at != nil {
+		at.insert(ei)
+	} else {
+		t.keys.add(kh, ei)
+	}
 	g.first = ei
 	g.rows++
 	t.live++
@@ -317,10 +303,10 @@ func (t *Table) raise(gi int32, to int8) {
 			t.normalize(to)
 			t.kb = appendIdentifierKey(t.kb[:0], t.res, t.par)
 			kh := entryHash(gh, to, t.kb)
-			if x := t.findKey(kh, gi, to, t.kb); x >= 0 {
+			if x, at := t.findKey(kh, gi, to, t.kb); x >= 0 {
 				t.absorb(x, count, first, last)
 			} else {
-				t.insert(gi, kh, to, t.kb, count, first, last)
+				t.insert(&at, gi, kh, to, t.kb, count, first, last)
 			}
 		}
 		g = &t.groups[gi]
@@ -335,23 +321,9 @@ func (t *Table) raise(gi int32, to int8) {
 func (t *Table) unlink(ei int32) {
 	t.saveEntry(ei)
 	e := &t.entries[ei]
-	head := t.keys[e.hash]
-	if head == ei {
-		if e.next >= 0 {
-			t.keys[e.hash] = e.next
-		} else {
-			delete(t.keys, e.hash)
-		}
-	} else {
-		for p := head; p >= 0; p = t.entries[p].next {
-			if t.entries[p].next == ei {
-				t.entries[p].next = e.next
-				break
-			}
-		}
-	}
+	t.keys.remove(e.hash, ei)
 	e.dead = true
-	e.next, e.groupNext = -1, -1
+	e.groupNext = -1
 	t.live--
 	t.dead++
 }
@@ -367,8 +339,8 @@ func (t *Table) maybeCompact() {
 	oldEntries, oldGroups := t.entries, t.groups
 	t.entries = make([]entry, 0, t.live)
 	t.groups = make([]group, 0, len(oldGroups))
-	t.keys = make(map[uint64]int32, t.live)
-	t.groupKeys = make(map[uint64]int32, len(oldGroups))
+	t.keys = hashIndex{}
+	t.groupKeys = hashIndex{}
 	old := t.arena
 	t.arena = arena{}
 	t.live, t.dead = 0, 0
@@ -377,7 +349,7 @@ func (t *Table) maybeCompact() {
 		gi := t.newGroup(og.hash, old.bytes(og.key), og.level)
 		for ei := og.first; ei >= 0; ei = oldEntries[ei].groupNext {
 			e := &oldEntries[ei]
-			t.insert(gi, e.hash, e.level, old.bytes(e.key), e.count, e.first, e.last)
+			t.insert(nil, gi, e.hash, e.level, old.bytes(e.key), e.count, e.first, e.last)
 		}
 	}
 }
@@ -396,17 +368,18 @@ func (t *Table) Merge(o *Table) {
 			gi := t.findGroup(og.hash, gkey)
 			if gi < 0 {
 				gi = t.newGroup(og.hash, gkey, e.level)
-				t.insert(gi, e.hash, e.level, key, e.count, e.first, e.last)
+				t.insert(nil, gi, e.hash, e.level, key, e.count, e.first, e.last)
 				continue
 			}
 			if t.groups[gi].level == e.level {
 				// Same seed, same group, same level: o's key hash is t's.
-				if x := t.findKey(e.hash, gi, e.level, key); x >= 0 {
+				x, at := t.findKey(e.hash, gi, e.level, key)
+				if x >= 0 {
 					t.absorb(x, e.count, e.first, e.last)
 					continue
 				}
 				if t.groups[gi].rows < int32(t.max) {
-					t.insert(gi, e.hash, e.level, key, e.count, e.first, e.last)
+					t.insert(&at, gi, e.hash, e.level, key, e.count, e.first, e.last)
 					continue
 				}
 			}
@@ -423,13 +396,11 @@ func (t *Table) Merge(o *Table) {
 func (t *Table) Reset() {
 	// A map cleared in place keeps its capacity and clearing costs that
 	// capacity every time; a small table that once grew large is replaced.
+	t.keys.reset()
+	t.groupKeys.reset()
 	if len(t.entries) > 1<<14 {
-		t.keys = make(map[uint64]int32)
-		t.groupKeys = make(map[uint64]int32)
 		t.entries, t.groups = nil, nil
 	} else {
-		clear(t.keys)
-		clear(t.groupKeys)
 		t.entries = t.entries[:0]
 		t.groups = t.groups[:0]
 	}

@@ -134,32 +134,22 @@ func (t *Table) saveGroup(gi int32) {
 // reindex rebuilds the hash indexes and the group chains from the entries
 // and groups.
 func (t *Table) reindex() {
-	clear(t.keys)
-	clear(t.groupKeys)
+	t.keys.reset()
+	t.groupKeys.reset()
 	t.live, t.dead = 0, 0
 	for gi := range t.groups {
 		g := &t.groups[gi]
 		g.first, g.rows = -1, 0
-		next, ok := t.groupKeys[g.hash]
-		if !ok {
-			next = -1
-		}
-		g.next = next
-		t.groupKeys[g.hash] = int32(gi)
+		t.groupKeys.add(g.hash, int32(gi))
 	}
 	for ei := range t.entries {
 		e := &t.entries[ei]
 		if e.dead {
-			e.next, e.groupNext = -1, -1
+			e.groupNext = -1
 			t.dead++
 			continue
 		}
-		next, ok := t.keys[e.hash]
-		if !ok {
-			next = -1
-		}
-		e.next = next
-		t.keys[e.hash] = int32(ei)
+		t.keys.add(e.hash, int32(ei))
 		g := &t.groups[e.group]
 		e.groupNext = g.first
 		g.first = int32(ei)
