@@ -504,9 +504,9 @@ func (p *pipeline) work(ctx context.Context) error {
 }
 
 // read reads one object: skips it if the manifest says earlier runs
-// counted all of it that this run would, else decodes it into a per-file
-// table, keeping the events of the run's scope that those runs did not
-// count, retrying transient failures, and hands the table on only once the
+// counted all of it that this run would, else decodes it into an
+// accumulator, keeping the events of the run's scope that those runs did
+// not count, retrying transient failures, and keeps its rows only once the
 // object decoded completely.
 func (p *pipeline) read(ctx context.Context, j job) error {
 	o := j.obj
