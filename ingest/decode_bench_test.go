@@ -79,7 +79,7 @@ func perfgenTree(tb testing.TB) string {
 	return dir
 }
 
-func loadPerfgen(b *testing.B) {
+func loadPerfgen(b testing.TB) {
 	b.Helper()
 	perfgen.once.Do(func() {
 		dir := perfgenTree(b)

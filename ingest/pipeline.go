@@ -63,16 +63,17 @@ type Checkpoint struct {
 	// with them.
 	Objects  int
 	Interval time.Duration // commit at least this often
-	// Rows commits when the run's tables hold this many rows (distinct
-	// usage tuples), so that memory stays bounded however many distinct
-	// tuples a run meets; 0: DefaultCheckpointRows.
-	Rows int
+	// Memory commits when the run's tables hold about this many bytes,
+	// so that memory stays bounded however many distinct usage tuples a
+	// run meets; 0: DefaultCheckpointMemory.
+	Memory int
 }
 
-// DefaultCheckpointRows bounds the rows a run holds in memory between
-// commits: about 150 MB of tables at perfgen's 2 KB per event and two
-// distinct tuples in five events.
-const DefaultCheckpointRows = 1 << 19
+// DefaultCheckpointMemory bounds the memory a run's tables hold between
+// commits (about 500,000 rows at perfgen's 400 bytes per row): with the
+// commit's own buffers and the garbage collector's headroom, a run stays
+// under 512 MB of RSS however many distinct tuples it meets.
+const DefaultCheckpointMemory = 192 << 20
 
 // Notice tells the user about input that was not used, or that changed
 // since an earlier run ingested it.
@@ -140,7 +141,7 @@ type pipeline struct {
 	cpDue     bool
 	cpStopped bool
 	cpFiles   int   // files kept since the last commit
-	cpRows    []int // rows each accumulator last held
+	cpBytes   []int // memory each accumulator last held
 	cpLast    time.Time
 	due       chan struct{}
 
@@ -182,14 +183,14 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	if opts.Table == (store.TableOptions{}) {
 		p.opts.Table = opts.Store.TableOptions()
 	}
-	if p.opts.Checkpoint.Rows <= 0 {
-		p.opts.Checkpoint.Rows = DefaultCheckpointRows
+	if p.opts.Checkpoint.Memory <= 0 {
+		p.opts.Checkpoint.Memory = DefaultCheckpointMemory
 	}
 	p.cpResume = sync.NewCond(&p.cp)
 	p.cpLast = start
 	p.due = make(chan struct{}, 1)
 	p.naccs = min(conc, runtime.GOMAXPROCS(0))
-	p.cpRows = make([]int, p.naccs)
+	p.cpBytes = make([]int, p.naccs)
 	p.accs = make(chan *accumulator, p.naccs)
 	for i := range p.naccs {
 		p.accs <- &accumulator{id: i, table: store.NewTable(p.opts.Table)}
@@ -356,25 +357,25 @@ func (p *pipeline) commit(ctx context.Context) error {
 	return nil
 }
 
-// fileKept records a file whose rows are now in accumulator acc, which
-// holds rows rows, and calls a checkpoint when one is due. Called with
-// the accumulator held.
-func (p *pipeline) fileKept(acc, rows int) {
+// fileKept records a file whose rows are now in accumulator acc, whose
+// table holds size bytes, and calls a checkpoint when one is due. Called
+// with the accumulator held.
+func (p *pipeline) fileKept(acc, size int) {
 	p.cp.Lock()
 	defer p.cp.Unlock()
 	p.cpFiles++
-	p.cpRows[acc] = rows
+	p.cpBytes[acc] = size
 	if p.cpDue || p.cpStopped {
 		return
 	}
 	cp := p.opts.Checkpoint
 	total := 0
-	for _, n := range p.cpRows {
+	for _, n := range p.cpBytes {
 		total += n
 	}
 	if cp.Objects > 0 && p.cpFiles >= cp.Objects ||
 		cp.Interval > 0 && time.Since(p.cpLast) >= cp.Interval ||
-		total >= cp.Rows {
+		total >= cp.Memory {
 		p.cpDue = true
 		select {
 		case p.due <- struct{}{}:
@@ -389,7 +390,7 @@ func (p *pipeline) checkpointDone() {
 	defer p.cp.Unlock()
 	p.cpDue = false
 	p.cpFiles = 0
-	clear(p.cpRows)
+	clear(p.cpBytes)
 	p.cpLast = time.Now()
 	p.cpResume.Broadcast()
 }
@@ -627,7 +628,7 @@ func (p *pipeline) decode(ctx context.Context, tree Tree, o Object, dir *Positio
 			d.readAgain = held.Coverage != nil
 			d.changed = held.OtherVersion && held.Coverage == nil
 			acc.entries = append(acc.entries, d.entry)
-			p.fileKept(acc.id, rows.Len())
+			p.fileKept(acc.id, rows.Size())
 		}
 		p.accs <- acc
 	}()

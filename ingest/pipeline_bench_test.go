@@ -43,7 +43,7 @@ func BenchmarkIngest(b *testing.B) {
 // perfgenRows returns the usage rows (FillRow) of the first files of the
 // perfgen tree, up to about max events, copied so that they outlive the
 // decoder.
-func perfgenRows(b *testing.B, max int) []store.Row {
+func perfgenRows(b testing.TB, max int) []store.Row {
 	loadPerfgen(b)
 	var rows []store.Row
 	var row store.Row

@@ -104,6 +104,7 @@ func storeWindow(f ingest.Filter) (since, until time.Time) {
 // ingestInto reads the sources into st: each skipped file or event on its
 // own stderr line as it happens, and the progress line unless quiet.
 func (o *ingestOptions) ingestInto(ctx context.Context, st *store.Store, sources []ingest.Source, filter ingest.Filter, stderr io.Writer, quiet bool) (ingest.Summary, error) {
+	defer limitIngestMemory()()
 	progress := newProgressPrinter(stderr, quiet)
 	var skipMu sync.Mutex
 	sum, err := ingest.Run(ctx, ingest.Options{

@@ -6,6 +6,7 @@ import (
 	"iter"
 	"slices"
 	"strings"
+	"unsafe"
 )
 
 // TableOptions bound a Table.
@@ -407,6 +408,14 @@ func (t *Table) Reset() {
 	t.arena = arena{}
 	t.live, t.dead = 0, 0
 	t.open = false
+}
+
+// Size is about the memory the table holds, in bytes.
+func (t *Table) Size() int {
+	return t.arena.size() +
+		cap(t.entries)*int(unsafe.Sizeof(entry{})) +
+		cap(t.groups)*int(unsafe.Sizeof(group{})) +
+		(len(t.keys.slots)+len(t.groupKeys.slots))*int(unsafe.Sizeof(hslot{}))
 }
 
 // Len is the number of rows.

@@ -602,3 +602,23 @@ func sign(c int) int {
 	}
 	return 0
 }
+
+// TestTableSize: Size follows what the table holds, so that callers can
+// bound memory by it.
+func TestTableSize(t *testing.T) {
+	tab := NewTable(TableOptions{MaxResourceSets: 1 << 20})
+	empty := tab.Size()
+	for i := range 50_000 {
+		r := s3Row(1, "r", "GetObject", fmt.Sprintf("bucket/some/longer/key/%d.json", i))
+		tab.Add(&r)
+	}
+	full := tab.Size()
+	// Each row holds at least its two identifiers' bytes.
+	if full < 50_000*100 || full > 50_000*1000 {
+		t.Errorf("Size = %d for 50,000 rows (empty %d), want 100 to 1,000 bytes a row", full, empty)
+	}
+	tab.Reset()
+	if got := tab.Size(); got >= full/2 {
+		t.Errorf("Size after Reset = %d, want well below %d", got, full)
+	}
+}
