@@ -62,11 +62,18 @@ bench ./analyze '^BenchmarkMap$' 1000000x
 bench ./generate '^BenchmarkGenerate$' 2x
 bench ./analyze/catalog '^BenchmarkLoad$' 1000x
 
+# Where the time of an ingest goes: the same pipeline in process, profiled.
+echo "bench: profile of the pipeline at one core"
+IAMTAILOR_PERFGEN_SIZE=$size "$GO" test -run '^$' -bench '^BenchmarkIngest$' -benchtime 3x -cpu 1 \
+  -cpuprofile "$work/ingest.prof" -o "$work/ingest.test" ./ingest >"$work/go-test.txt" 2>&1 || { cat "$work/go-test.txt" >&2; exit 1; }
+"$GO" tool pprof -top -cum -nodecount=100000 -nodefraction=0 -edgefraction=0 "$work/ingest.test" "$work/ingest.prof" >"$work/prof-all.txt" 2>/dev/null
+"$GO" tool pprof -top -cum -nodecount=100000 -nodefraction=0 -edgefraction=0 -ignore 'loadPerfgen' "$work/ingest.test" "$work/ingest.prof" >"$work/prof.txt" 2>/dev/null
+
 echo "bench: iamtailor ingest end to end at $procs core(s), $runs runs each"
 "$work/benchtool" e2e -bin bin/iamtailor -tree "$tree" -procs "$procs" -runs "$runs" -work "$work" -o "$work/e2e.json"
 
 mkdir -p bench
-"$work/benchtool" report -e2e "$work/e2e.json" -go "$gobench" \
+"$work/benchtool" report -e2e "$work/e2e.json" -go "$gobench" -prof "$work/prof.txt" -prof-all "$work/prof-all.txt" \
   -go-version "$("$GO" env GOVERSION)" \
   -commit "$(git describe --always --dirty 2>/dev/null || echo unknown)" \
   -size "$size" -o bench/results.md

@@ -134,8 +134,8 @@ func e2eMain(args []string) error {
 				return err
 			}
 			os.RemoveAll(dir)
-			fmt.Fprintf(os.Stderr, "bench: %d core(s), run %d: ingest %.0f events/s (%.2f s, %.0f MiB peak), gunzip alone %.0f MB/s, load %.2f\n",
-				p, rep, float64(r.Sum.EventsRead)/ing.Wall, ing.Wall, float64(ing.MaxRSSKB)/1024,
+			fmt.Fprintf(os.Stderr, "bench: %s, run %d: ingest %.0f events/s (%.2f s, %.0f MiB peak), gunzip alone %.0f MB/s, load %.2f\n",
+				cores(p), rep, float64(r.Sum.EventsRead)/ing.Wall, ing.Wall, float64(ing.MaxRSSKB)/1024,
 				float64(r.GzOut.Uncompressed)/gz.Wall/1e6, r.Load1)
 			res.Runs = append(res.Runs, r)
 		}

@@ -54,6 +54,8 @@ func reportMain(args []string) error {
 	goVersion := fl.String("go-version", runtime.Version(), "the Go toolchain that built the binary")
 	commit := fl.String("commit", "", "the commit measured")
 	size := fl.String("size", "", "the perfgen tree's -size")
+	profFile := fl.String("prof", "", "go tool pprof -top -cum of BenchmarkIngest, loadPerfgen ignored")
+	profAllFile := fl.String("prof-all", "", "the same, nothing ignored")
 	out := fl.String("o", "bench/results.md", "where to write the report")
 	fl.Parse(args)
 
@@ -69,8 +71,14 @@ func reportMain(args []string) error {
 	if err != nil {
 		return err
 	}
+	var prof *profile
+	if *profFile != "" {
+		if prof, err = readProfile(*profFile, *profAllFile); err != nil {
+			return err
+		}
+	}
 	var w strings.Builder
-	writeReport(&w, &e2e, gb, *goVersion, *commit, *size)
+	writeReport(&w, &e2e, gb, prof, *goVersion, *commit, *size)
 	return os.WriteFile(*out, []byte(w.String()), 0o644)
 }
 
@@ -210,7 +218,7 @@ func met(ok bool) string {
 	return "**not met**"
 }
 
-func writeReport(w *strings.Builder, e *e2eResult, gb goBench, goVersion, commit, size string) {
+func writeReport(w *strings.Builder, e *e2eResult, gb goBench, prof *profile, goVersion, commit, size string) {
 	figs := figures(e)
 	fmt.Fprintf(w, "# Benchmarks\n\n")
 	fmt.Fprintf(w, "Written by `make bench` (scripts/bench.sh); do not edit, run it again. Figures are medians of %d runs.\n\n", figs[0].runs)
@@ -234,14 +242,14 @@ func writeReport(w *strings.Builder, e *e2eResult, gb goBench, goVersion, commit
 	for _, f := range figs {
 		pc := f.eventsPerSec / float64(f.procs)
 		perCoreOK = perCoreOK && pc >= targetPerCore
-		perCore = append(perCore, fmt.Sprintf("%s events/s per core at %d core(s)", thousands(pc), f.procs))
+		perCore = append(perCore, fmt.Sprintf("%s events/s per core at %s", thousands(pc), cores(f.procs)))
 	}
 	fmt.Fprintf(w, "| end-to-end ingest ≥ 250k events/s per core | %s | %s |\n", strings.Join(perCore, "; "), met(perCoreOK))
 	shareOK := true
 	var shares []string
 	for _, f := range figs {
 		shareOK = shareOK && f.share >= targetGunzipShare
-		shares = append(shares, fmt.Sprintf("%.0f%% at %d core(s)", 100*f.share, f.procs))
+		shares = append(shares, fmt.Sprintf("%.0f%% at %s", 100*f.share, cores(f.procs)))
 	}
 	fmt.Fprintf(w, "| end-to-end ≥ 60%% of gunzip-alone speed, same run | %s | %s |\n", strings.Join(shares, "; "), met(shareOK))
 	if one, two, ok := scaling(figs); ok {
@@ -290,7 +298,7 @@ func writeReport(w *strings.Builder, e *e2eResult, gb goBench, goVersion, commit
 	}
 	for _, f := range figs {
 		if f.uncompressedDisagreeing {
-			fmt.Fprintf(w, "**gunzip alone and ingest disagree on the uncompressed size at %d core(s)**.\n\n", f.procs)
+			fmt.Fprintf(w, "**gunzip alone and ingest disagree on the uncompressed size at %s**.\n\n", cores(f.procs))
 		}
 	}
 	fmt.Fprintf(w, "<details><summary>Every run</summary>\n\n| cores | run | ingest s | user s | sys s | peak RSS MiB | gunzip s | load | store |\n|---|---|---|---|---|---|---|---|---|\n")
@@ -299,6 +307,10 @@ func writeReport(w *strings.Builder, e *e2eResult, gb goBench, goVersion, commit
 			float64(r.Ingest.MaxRSSKB)/1024, r.Gunzip.Wall, r.Load1, r.StoreHash)
 	}
 	fmt.Fprintf(w, "\n</details>\n\n")
+
+	if prof != nil {
+		writeProfile(w, prof, figs)
+	}
 
 	// Stages.
 	fmt.Fprintf(w, "## Stages (Go benchmarks, one core, `go test -cpu 1`)\n\n| stage | benchmark | figure |\n|---|---|---|\n")
@@ -317,6 +329,13 @@ func writeReport(w *strings.Builder, e *e2eResult, gb goBench, goVersion, commit
 		fmt.Fprintf(w, "| %s | `%s` %s | %s %s%s |\n", s.what, s.pkg, s.bench, number(v), s.unit, extra)
 	}
 	fmt.Fprintf(w, "\nTo run again: `make bench` (BENCH_SIZE=bytes of the tree, default 1000000000; BENCH_RUNS=repetitions, default 3). The perfgen tree is made on first use and cached in `${XDG_CACHE_HOME:-~/.cache}/iamtailor/`.\n")
+}
+
+func cores(n int) string {
+	if n == 1 {
+		return "1 core"
+	}
+	return strconv.Itoa(n) + " cores"
 }
 
 func scaling(figs []coreFigures) (one, two coreFigures, ok bool) {
