@@ -65,6 +65,9 @@ func runCoverage(ctx context.Context, o *coverageOptions, args []string, pathSty
 	if err != nil {
 		return err
 	}
+	if flags := o.src.logOnlyFlags(); len(args) == 0 && len(flags) > 0 {
+		return usageErrorf("coverage: %s select logs as they are read and need SOURCEs; a usage store alone cannot apply them", strings.Join(flags, ", "))
+	}
 
 	dir := o.usage
 	if dir == "" {
@@ -140,6 +143,7 @@ func writeCoverage(w io.Writer, c analyze.Coverage) error {
 	row("  denied", c.Denied, "authorization errors: never granted")
 	row("  unproven", c.Unproven, "errors that do not prove authorization: not granted")
 	row("  by AWS services", c.ServiceEvents, "not attributed to a principal")
+	row("  owners' copies", c.CrossAccountCopies, "cross-account calls seen only in the resource owner's account: caller unknown")
 	b.WriteString("\n")
 	row("resource-scoped", c.ResourceScoped, "mapped actions that take a resource type")
 	row("  specific", c.ResourceSpecific, percent(c.ResourceSpecific, c.ResourceScoped)+

