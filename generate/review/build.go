@@ -105,8 +105,13 @@ func Build(in Input) (Report, generate.Run, error) {
 		default:
 			rin.Suggested = append([]policy.Document{}, res.Documents...)
 			p.Suggested = SuggestedDocument(res.Documents)
-			if len(res.Documents) == 0 {
+			switch {
+			case len(res.Documents) == 0:
 				p.SuggestedNote = "the suggested policy is empty: " + res.Summary.NoPolicyReason
+			case res.Summary.ApplyTo != "":
+				// IAM Identity Center roles: the diff is against the role, but
+				// the change belongs in the permission set.
+				p.SuggestedNote = res.Summary.ApplyTo
 			}
 		}
 		p.Findings = analyze.Review(rin, in.Catalog, in.Coverage)

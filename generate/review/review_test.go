@@ -650,3 +650,36 @@ func mustParse(t *testing.T, s string) *policy.Document {
 	}
 	return d
 }
+
+// TestIdentityCenterRoleNote: a role IAM Identity Center provisions cannot be
+// changed in IAM, so its review says to apply the suggestion to the
+// permission set instead.
+func TestIdentityCenterRoleNote(t *testing.T) {
+	in := sampleInput(t)
+	sso := principal(analyze.KindRole, "/aws-reserved/sso.amazonaws.com/", "AWSReservedSSO_DataReaders_0123456789abcdef")
+	in.Usages = append(in.Usages, analyze.PrincipalUsage{
+		Principal: sso, Events: 2, FirstSeen: ms("2024-06-02T08:00:00Z"), LastSeen: ms("2024-06-03T08:00:00Z"),
+		Observed: []analyze.Observed{seen("s3:GetObject", "arn:aws:s3:::app-data/reports/2024-06.json", 2, "2024-06-03T08:00:00Z")},
+	})
+	rep, _, err := Build(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range rep.Principals {
+		if p.Findings.Principal.ARN != sso.ARN {
+			continue
+		}
+		if !strings.Contains(p.SuggestedNote, `permission set "DataReaders"`) {
+			t.Errorf("note %q does not name the permission set", p.SuggestedNote)
+		}
+		var md bytes.Buffer
+		if err := rep.WriteMarkdown(&md); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(md.String(), `permission set "DataReaders"`) {
+			t.Error("review.md does not say to apply the policy to the permission set")
+		}
+		return
+	}
+	t.Fatal("the Identity Center role is not in the review")
+}
