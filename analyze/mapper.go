@@ -375,10 +375,38 @@ func (m *Mapper) deniedAccesses(mp *Mapping) []MappedAccess {
 // resources builds one rule action's resources for a row.
 func (m *Mapper) resources(c *rowCtx, pl *plan, pa *planAction) []builtResource {
 	out := m.actionResources(c, pl, pa)
-	if pa.act.Service.Prefix == "logs" {
+	switch pa.act.Service.Prefix {
+	case "logs":
 		out = logGroupsForPolicy(pa.act.Name, out)
+	case "ssm":
+		out = publicParametersForPolicy(out)
 	}
 	return out
+}
+
+// notePublicParameter explains the account wildcard of a public parameter.
+const notePublicParameter = "a public parameter AWS publishes under /aws/service/: its ARN has no account (arn:…:ssm:REGION::parameter/aws/service/…), which the account wildcard matches"
+
+// publicParametersForPolicy gives SSM public parameters (/aws/service/…,
+// such as the latest Amazon Linux AMI ids) the ARN IAM evaluates: AWS owns
+// them and their ARN has an empty account field (SSM User Guide, "Working
+// with public parameters"). The caller's account there would never match,
+// and the catalog's template has no empty-account form, so the account is
+// "*", which matches the empty field and nothing a customer can create:
+// names under aws/ are reserved.
+func publicParametersForPolicy(rs []builtResource) []builtResource {
+	for i, r := range rs {
+		head, rest, ok := strings.Cut(r.arn, ":parameter/aws/service/")
+		if !ok {
+			continue
+		}
+		// head is arn:PARTITION:ssm:REGION:ACCOUNT
+		if j := strings.LastIndexByte(head, ':'); j >= 0 {
+			rs[i].arn = head[:j+1] + "*:parameter/aws/service/" + rest
+			rs[i].note = notePublicParameter
+		}
+	}
+	return rs
 }
 
 // logGroupsForPolicy gives log group ARNs the form IAM evaluates: CloudWatch

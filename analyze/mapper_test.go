@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/iamtailor/iamtailor/analyze/catalog"
+	"github.com/iamtailor/iamtailor/analyze/policy"
 	"github.com/iamtailor/iamtailor/ingest/store"
 )
 
@@ -172,6 +174,8 @@ func TestMapActions(t *testing.T) {
 			[]string{"ssm:GetParameter arn:aws:ssm:us-east-1:111122223333:parameter/app/db/password"}},
 		{"SSM parameter without a leading slash", []rowOpt{params("name", "plain")}, "ssm.amazonaws.com", "GetParameter",
 			[]string{"ssm:GetParameter arn:aws:ssm:us-east-1:111122223333:parameter/plain"}},
+		{"SSM public parameter (no account in its ARN)", []rowOpt{params("name", "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64")}, "ssm.amazonaws.com", "GetParameter",
+			[]string{"ssm:GetParameter arn:aws:ssm:us-east-1:*:parameter/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"}},
 		{"SSM GetParameters names several", []rowOpt{params("names", "/a", "names", "b")}, "ssm.amazonaws.com", "GetParameters",
 			[]string{"ssm:GetParameters arn:aws:ssm:us-east-1:111122223333:parameter/a", "ssm:GetParameters arn:aws:ssm:us-east-1:111122223333:parameter/b"}},
 		{"SSM tags of a parameter named by resourceId", []rowOpt{params("resourceId", "/app/x")}, "ssm.amazonaws.com", "ListTagsForResource",
@@ -314,5 +318,30 @@ func TestStripAPIVersion(t *testing.T) {
 	mp := mapRowChecked(t, apiRow("lambda.amazonaws.com", "GetFunction20150331v2", params("functionName", "f")))
 	if got := accessStrings(mp.Accesses); len(got) != 1 || !strings.HasPrefix(got[0], "lambda:GetFunction ") {
 		t.Errorf("GetFunction20150331v2 mapped to %v", got)
+	}
+}
+
+// TestPublicParameterARNIsAllowed: the resource written for a public
+// parameter fits the catalog's template and, in a policy, allows the ARN
+// IAM evaluates (empty account) without matching a customer's parameter.
+func TestPublicParameterARNIsAllowed(t *testing.T) {
+	resource := "arn:aws:ssm:us-east-1:*:parameter/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+	act, _ := catalog.Default().Action("ssm:GetParameter")
+	if len(act.ResourceTypesFor(resource)) == 0 {
+		t.Fatalf("%s fits no resource type of ssm:GetParameter", resource)
+	}
+	doc, err := policy.Parse([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ssm:GetParameter","Resource":"` + resource + `"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := policy.PolicySet{Identity: []policy.Named{{Name: "p", Doc: doc}}}
+	for req, want := range map[string]policy.Decision{
+		"arn:aws:ssm:us-east-1::parameter/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64":             policy.Allowed,
+		"arn:aws:ssm:us-east-1:111122223333:parameter/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64": policy.Allowed,
+		"arn:aws:ssm:us-east-1:111122223333:parameter/app/db/password":                                                      policy.ImplicitDeny,
+	} {
+		if got := policy.Evaluate(set, policy.Request{Action: "ssm:GetParameter", Resource: req}).Decision; got != want {
+			t.Errorf("%s: %v, want %v", req, got, want)
+		}
 	}
 }
