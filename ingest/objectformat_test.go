@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -126,13 +127,14 @@ func (errReader) Read([]byte) (int, error) { return 0, errors.New("the stream mu
 type fakeFormat struct {
 	prefix  string
 	notMine bool
-	called  *int
+	// called counts Read calls; workers call formats concurrently.
+	called *atomic.Int64
 }
 
 func (f fakeFormat) Name() string           { return "fake " + f.prefix }
 func (f fakeFormat) Match(head []byte) bool { return bytes.HasPrefix(head, []byte(f.prefix)) }
 func (f fakeFormat) Read(ctx context.Context, obj *ObjectContent, out Sink) (FileResult, error) {
-	*f.called++
+	f.called.Add(1)
 	if f.notMine {
 		return FileResult{}, fmt.Errorf("%s declines: %w", f.prefix, ErrNotThisFormat)
 	}
@@ -171,7 +173,7 @@ func TestRunFormats(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var decliner, rower, other int
+	var decliner, rower, other atomic.Int64
 	src, err := NewLocalSource(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -194,8 +196,8 @@ func TestRunFormats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if decliner != 2 || rower != 1 || other != 0 {
-		t.Errorf("calls: decliners %d, rows %d, unmatched %d; want 2, 1, 0", decliner, rower, other)
+	if decliner.Load() != 2 || rower.Load() != 1 || other.Load() != 0 {
+		t.Errorf("calls: decliners %d, rows %d, unmatched %d; want 2, 1, 0", decliner.Load(), rower.Load(), other.Load())
 	}
 	if sum.FilesRead != 2 || sum.FilesSkipped[SkipNotCloudTrail] != 1 || sum.EventsRead != 8 {
 		t.Errorf("files read %d, skipped %v, events %d; want 2, not_cloudtrail 1, 8", sum.FilesRead, sum.FilesSkipped, sum.EventsRead)
