@@ -217,6 +217,13 @@ func (m *Mapper) singleVariableARN(c *rowCtx, prefix, typ, value string) (string
 	if len(t.variables()) != 1 {
 		return "", false
 	}
+	arn := c.fillTemplate(&t, value)
+	return arn, m.matches(rt, arn)
+}
+
+// fillTemplate writes t with the row's partition, region and account, and
+// value for every other variable.
+func (c *rowCtx) fillTemplate(t *arnTemplate, value string) string {
 	var b strings.Builder
 	for _, s := range t.segs {
 		switch {
@@ -232,8 +239,7 @@ func (m *Mapper) singleVariableARN(c *rowCtx, prefix, typ, value string) (string
 			b.WriteString(value)
 		}
 	}
-	arn := b.String()
-	return arn, m.matches(rt, arn)
+	return b.String()
 }
 
 // queueARN turns an SQS queue URL into the queue's ARN:
@@ -421,22 +427,7 @@ func (c *rowCtx) fillAllVariables(tt *typeTemplates, value string) (builtResourc
 		return builtResource{}, false
 	}
 	t := tt.templates[0]
-	var b strings.Builder
-	for _, s := range t.segs {
-		switch {
-		case s.variable == "":
-			b.WriteString(s.lit)
-		case s.component == 1 || s.variable == "Partition":
-			b.WriteString(c.partition)
-		case s.component == 3 || s.variable == "Region":
-			b.WriteString(c.region)
-		case s.component == 4 || s.variable == "Account":
-			b.WriteString(c.account)
-		default:
-			b.WriteString(value)
-		}
-	}
-	arn := b.String()
+	arn := c.fillTemplate(&t, value)
 	if !t.rt.Matches(arn) {
 		return builtResource{}, false
 	}
