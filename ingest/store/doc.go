@@ -83,13 +83,21 @@
 // misread), the bound the store was cut with, and per data file its month,
 // first and last day, rows, sum of counts and size.
 //
-// Parquet files are written with parquet-go, zstd-compressed (klauspost's
-// fastest level: a store is small, commits should be quick), 64Ki rows per
-// row group (128Ki for the manifest), dictionary-encoded for the columns
-// whose values repeat (principals, events, regions, codes) and plain for
-// resource ARNs, parameter values and error messages, which zstd compresses
-// better than a dictionary would, with min/max statistics that let readers
-// skip row groups by day.
+// Data files are encoded by the store itself (usagewrite.go), column by
+// column: rows arrive sorted, so a group's columns are runs that cost one
+// dictionary lookup each, and the columns of a row group are encoded on
+// every core at once. Which rows make a row group, and each column's
+// bytes, depend on the rows alone, never on the number of cores. The
+// manifest is written by parquet-go, which also reads both. Both are
+// plain Parquet: data pages v2, zstd-compressed (klauspost's fastest
+// level: a store is small, commits should be quick), 64Ki rows per row
+// group (128Ki for the manifest), dictionary-encoded for the columns whose
+// values repeat (principals, events, regions, codes; a column chunk whose
+// dictionary would pass 1 MiB is written plain) and plain for resource
+// ARNs, parameter values and error messages, which zstd compresses better
+// than a dictionary would, with min/max statistics per column chunk
+// (every column but ARNs and parameter values) that let readers skip row
+// groups by day, principal or event.
 // Columns (snake_case, empty strings written as NULL):
 //
 //	day DATE (int32 days since 1970-01-01)

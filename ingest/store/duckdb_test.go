@@ -34,7 +34,7 @@ func repoRoot(t *testing.T) string {
 
 // duckdb runs testdata/duckdb_check.cjs over a store with the Node
 // packages `make test` installs.
-func duckdb(t *testing.T, dir string) []byte {
+func duckdb(t *testing.T, dir string, filters ...string) []byte {
 	t.Helper()
 	modules := filepath.Join(repoRoot(t), "testdata", "node", "node_modules")
 	if _, err := os.Stat(filepath.Join(modules, "@duckdb", "node-api")); err != nil {
@@ -44,7 +44,11 @@ func duckdb(t *testing.T, dir string) []byte {
 	if err != nil {
 		t.Fatalf("node is not on PATH: install Node.js, then `make test` installs the packages it needs")
 	}
-	cmd := exec.Command(node, filepath.Join("testdata", "duckdb_check.cjs"), dir)
+	preds, err := json.Marshal(filters)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(node, filepath.Join("testdata", "duckdb_check.cjs"), dir, string(preds))
 	cmd.Env = append(os.Environ(), "NODE_PATH="+modules)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
@@ -68,19 +72,34 @@ type duckResult struct {
 		Type   string `json:"column_type"`
 	}
 	Rows []struct {
-		Day         string
-		IdentityARN *string `json:"identity_arn"`
-		Account     *string
-		Region      *string
-		EventSource *string `json:"event_source"`
-		EventName   *string `json:"event_name"`
-		ErrorCode   *string `json:"error_code"`
-		Shared      bool
-		Coarsened   int8
-		Count       string
-		FirstSeen   string `json:"first_seen"`
-		LastSeen    string `json:"last_seen"`
-		Resources   []struct {
+		Day                string
+		IdentityType       *string `json:"identity_type"`
+		IdentityARN        *string `json:"identity_arn"`
+		IdentityAccount    *string `json:"identity_account"`
+		PrincipalID        *string `json:"principal_id"`
+		UserName           *string `json:"user_name"`
+		IssuerType         *string `json:"issuer_type"`
+		IssuerARN          *string `json:"issuer_arn"`
+		IssuerAccount      *string `json:"issuer_account"`
+		InvokedBy          *string `json:"invoked_by"`
+		IdentityProvider   *string `json:"identity_provider"`
+		OnBehalfOfUserID   *string `json:"on_behalf_of_user_id"`
+		OnBehalfOfStoreARN *string `json:"on_behalf_of_store_arn"`
+		Account            *string
+		Region             *string
+		EventSource        *string `json:"event_source"`
+		EventName          *string `json:"event_name"`
+		EventType          *string `json:"event_type"`
+		EventCategory      *string `json:"event_category"`
+		ReadOnly           *string `json:"read_only"`
+		ErrorCode          *string `json:"error_code"`
+		ErrorMessage       *string `json:"error_message"`
+		Shared             bool
+		Coarsened          int8
+		Count              string
+		FirstSeen          string `json:"first_seen"`
+		LastSeen           string `json:"last_seen"`
+		Resources          []struct {
 			ARN       *string `json:"arn"`
 			AccountID *string `json:"account_id"`
 			Type      *string `json:"type"`
@@ -103,6 +122,74 @@ type duckResult struct {
 			Since, Until      *string
 			Accounts, Regions []string
 		}
+	}
+	Filters []struct {
+		Pred string
+		Rows string
+	}
+}
+
+// checkDuckRows rebuilds the rows DuckDB returned and compares them with
+// want, field by field.
+func checkDuckRows(t *testing.T, got *duckResult, want []Row) {
+	t.Helper()
+	var rows []Row
+	for _, d := range got.Rows {
+		day, err := time.Parse("2006-01-02", d.Day)
+		if err != nil {
+			t.Fatalf("day %q: %v", d.Day, err)
+		}
+		r := Row{
+			Day:                DayOf(day.UnixMilli()),
+			IdentityType:       str(d.IdentityType),
+			IdentityARN:        str(d.IdentityARN),
+			IdentityAccount:    str(d.IdentityAccount),
+			PrincipalID:        str(d.PrincipalID),
+			UserName:           str(d.UserName),
+			IssuerType:         str(d.IssuerType),
+			IssuerARN:          str(d.IssuerARN),
+			IssuerAccount:      str(d.IssuerAccount),
+			InvokedBy:          str(d.InvokedBy),
+			IdentityProvider:   str(d.IdentityProvider),
+			OnBehalfOfUserID:   str(d.OnBehalfOfUserID),
+			OnBehalfOfStoreARN: str(d.OnBehalfOfStoreARN),
+			Account:            str(d.Account),
+			Region:             str(d.Region),
+			EventSource:        str(d.EventSource),
+			EventName:          str(d.EventName),
+			EventType:          str(d.EventType),
+			EventCategory:      str(d.EventCategory),
+			ReadOnly:           str(d.ReadOnly),
+			ErrorCode:          str(d.ErrorCode),
+			ErrorMessage:       str(d.ErrorMessage),
+			Shared:             d.Shared,
+			Coarsened:          d.Coarsened,
+			Count:              atoi(t, d.Count),
+			FirstSeen:          atoi(t, d.FirstSeen),
+			LastSeen:           atoi(t, d.LastSeen),
+		}
+		for i, x := range d.Resources {
+			r.Resources = append(r.Resources, Resource{ARN: str(x.ARN), AccountID: str(x.AccountID), Type: str(x.Type)})
+			if d.ResourceARNs[i] != str(x.ARN) {
+				t.Errorf("list comprehension over resources gives %v, resources %v", d.ResourceARNs, d.Resources)
+			}
+		}
+		if atoi(t, d.NResources) != int64(len(d.Resources)) {
+			t.Errorf("len(resources) = %s, %d elements returned", d.NResources, len(d.Resources))
+		}
+		for _, x := range d.Params {
+			r.Params = append(r.Params, Param{Name: str(x.Name), Value: str(x.Value)})
+		}
+		rows = append(rows, r)
+	}
+	slices.SortFunc(rows, func(a, b Row) int { return cmpRow(&a, &b) })
+	if !reflect.DeepEqual(rows, want) {
+		for i := range min(len(rows), len(want)) {
+			if !reflect.DeepEqual(rows[i], want[i]) {
+				t.Fatalf("row %d read by DuckDB:\n%+v\nwant:\n%+v", i, rows[i], want[i])
+			}
+		}
+		t.Fatalf("DuckDB read %d rows, want %d", len(rows), len(want))
 	}
 }
 
@@ -194,49 +281,7 @@ func TestDuckDBReadsStore(t *testing.T) {
 	}
 
 	// Every row, rebuilt from what DuckDB returned.
-	var rows []Row
-	for _, d := range got.Rows {
-		day, err := time.Parse("2006-01-02", d.Day)
-		if err != nil {
-			t.Fatalf("day %q: %v", d.Day, err)
-		}
-		r := Row{
-			Day:         DayOf(day.UnixMilli()),
-			IdentityARN: str(d.IdentityARN),
-			Account:     str(d.Account),
-			Region:      str(d.Region),
-			EventSource: str(d.EventSource),
-			EventName:   str(d.EventName),
-			ErrorCode:   str(d.ErrorCode),
-			Shared:      d.Shared,
-			Coarsened:   d.Coarsened,
-			Count:       atoi(t, d.Count),
-			FirstSeen:   atoi(t, d.FirstSeen),
-			LastSeen:    atoi(t, d.LastSeen),
-		}
-		for i, x := range d.Resources {
-			r.Resources = append(r.Resources, Resource{ARN: str(x.ARN), AccountID: str(x.AccountID), Type: str(x.Type)})
-			if d.ResourceARNs[i] != str(x.ARN) {
-				t.Errorf("list comprehension over resources gives %v, resources %v", d.ResourceARNs, d.Resources)
-			}
-		}
-		if atoi(t, d.NResources) != int64(len(d.Resources)) {
-			t.Errorf("len(resources) = %s, %d elements returned", d.NResources, len(d.Resources))
-		}
-		for _, x := range d.Params {
-			r.Params = append(r.Params, Param{Name: str(x.Name), Value: str(x.Value)})
-		}
-		rows = append(rows, r)
-	}
-	slices.SortFunc(rows, func(a, b Row) int { return cmpRow(&a, &b) })
-	if !reflect.DeepEqual(rows, want) {
-		for i := range min(len(rows), len(want)) {
-			if !reflect.DeepEqual(rows[i], want[i]) {
-				t.Fatalf("row %d read by DuckDB:\n%s\nwant:\n%s", i, dumpRows(rows[i:i+1]), dumpRows(want[i:i+1]))
-			}
-		}
-		t.Fatalf("DuckDB read %d rows, want %d", len(rows), len(want))
-	}
+	checkDuckRows(t, &got, want)
 
 	var objects int64
 	for _, e := range append(a.objects, b.objects...) {

@@ -190,27 +190,3 @@ func cmpParams(a, b []Param) int {
 	}
 	return cmp.Compare(len(a), len(b))
 }
-
-func equalResources(a, b []Resource) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func equalParams(a, b []Param) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}

@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"strconv"
-	"sync/atomic"
 
 	"github.com/parquet-go/parquet-go"
 	zstdcodec "github.com/parquet-go/parquet-go/compress/zstd"
@@ -58,133 +56,6 @@ func writerOptions(rowGroupRows int64, version int) []parquet.WriterOption {
 		// to plain encoding instead of growing a dictionary without bound.
 		parquet.DictionaryMaxBytes(1 << 20),
 	}
-}
-
-// usageWriter writes one month's rows, already in canonical order, to a
-// new data file. With more than one core, Parquet encoding and compression
-// run on a goroutine of their own, one batch behind the rows being merged:
-// a commit at the end of a run then uses two cores rather than one.
-type usageWriter struct {
-	dir   string
-	month string
-	af    *atomicFile
-	pw    *parquet.GenericWriter[Row]
-	batch []Row
-	info  usageFile
-
-	// The encoding goroutine, when there is one: full batches go to it,
-	// empty ones come back, and done reports how it ended.
-	full   chan []Row
-	free   chan []Row
-	done   chan error
-	failed atomic.Bool
-}
-
-func newUsageWriter(dir, month string) (*usageWriter, error) {
-	af, err := createAtomic(dir, "usage "+month)
-	if err != nil {
-		return nil, err
-	}
-	w := &usageWriter{
-		dir:   dir,
-		month: month,
-		af:    af,
-		pw:    parquet.NewGenericWriter[Row](af, writerOptions(usageRowGroupRows, usageFileVersion)...),
-		batch: make([]Row, 0, writeBatchRows),
-		info:  usageFile{Month: month},
-	}
-	if runtime.GOMAXPROCS(0) > 1 {
-		w.full = make(chan []Row, 1)
-		w.free = make(chan []Row, 2)
-		w.done = make(chan error, 1)
-		w.free <- make([]Row, 0, writeBatchRows)
-		go w.encode(w.full, w.free, w.done)
-	}
-	return w, nil
-}
-
-// encode writes the batches it is given, until full is closed. It is
-// given the channels because stop clears w.full.
-func (w *usageWriter) encode(full <-chan []Row, free chan<- []Row, done chan<- error) {
-	var err error
-	for b := range full {
-		if err == nil {
-			if _, err = w.pw.Write(b); err != nil {
-				err = fmt.Errorf("write usage %s: %w", w.month, err)
-				w.failed.Store(true)
-			}
-		}
-		clear(b)
-		free <- b[:0]
-	}
-	done <- err
-}
-
-func (w *usageWriter) write(r *Row) error {
-	if w.info.Rows == 0 {
-		w.info.FirstDay = r.Day
-	}
-	w.info.LastDay = r.Day
-	w.info.Rows++
-	w.info.Count += r.Count
-	w.batch = append(w.batch, *r)
-	if len(w.batch) == cap(w.batch) {
-		return w.flush()
-	}
-	return nil
-}
-
-func (w *usageWriter) flush() error {
-	if len(w.batch) == 0 {
-		return nil
-	}
-	if w.full != nil {
-		if w.failed.Load() {
-			return w.stop()
-		}
-		w.full <- w.batch
-		w.batch = <-w.free
-		return nil
-	}
-	if _, err := w.pw.Write(w.batch); err != nil {
-		return fmt.Errorf("write usage %s: %w", w.month, err)
-	}
-	clear(w.batch)
-	w.batch = w.batch[:0]
-	return nil
-}
-
-// stop ends the encoding goroutine, if any, and returns its error.
-func (w *usageWriter) stop() error {
-	if w.full == nil {
-		return nil
-	}
-	close(w.full)
-	w.full = nil
-	return <-w.done
-}
-
-func (w *usageWriter) finish() (usageFile, error) {
-	if err := w.flush(); err != nil {
-		return usageFile{}, err
-	}
-	if err := w.stop(); err != nil {
-		return usageFile{}, err
-	}
-	if err := w.pw.Close(); err != nil {
-		return usageFile{}, fmt.Errorf("write usage %s: %w", w.month, err)
-	}
-	w.info.File = w.af.contentName(usagePrefix + w.month + "-")
-	w.info.Bytes = w.af.bytes
-	if err := w.af.commit(w.info.File); err != nil {
-		return usageFile{}, err
-	}
-	return w.info, nil
-}
-
-func (w *usageWriter) discard() {
-	w.stop()
-	w.af.discard()
 }
 
 // rowSource yields rows in canonical order, one at a time, with a one-row

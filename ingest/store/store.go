@@ -495,20 +495,22 @@ func (s *Store) CommitTables(ctx context.Context, tables []*Table, added []Manif
 			next.Usage = append(next.Usage, old)
 			continue
 		}
-		var srcs []rowSource
-		for _, c := range cursors {
-			srcs = append(srcs, &monthRows{src: c, end: m.end})
-		}
+		var u usageFile
 		if hasOld {
+			var srcs []rowSource
+			for _, c := range cursors {
+				srcs = append(srcs, &monthRows{src: c, end: m.end})
+			}
 			f, err := openUsage(filepath.Join(s.dir, old.File), math.MinInt32, math.MaxInt32)
 			if err != nil {
 				return err
 			}
 			defer f.close()
 			srcs = append(srcs, f)
-		}
-		u, err := writeMonth(ctx, s.dir, m.name, cur.MaxResourceSets, srcs)
-		if err != nil {
+			if u, err = writeMonth(ctx, s.dir, m.name, cur.MaxResourceSets, srcs); err != nil {
+				return err
+			}
+		} else if u, err = writeMonthOfTables(ctx, s.dir, m.name, m.end, cur.MaxResourceSets, cursors); err != nil {
 			return err
 		}
 		next.Usage = append(next.Usage, u)

@@ -55,13 +55,22 @@ type Table struct {
 	groups    []group
 	groupKeys hashIndex
 
-	// arena holds every key; its memory is never reused, so that rows
-	// returned by Rows, whose strings alias it, stay valid after Reset.
-	arena arena
+	// arena holds the identifier keys and garena the group keys; their
+	// memory is never reused, so that rows returned by Rows, whose strings
+	// alias it, stay valid after Reset. Group keys apart are a few
+	// megabytes that finding and sorting groups read in a run.
+	arena  arena
+	garena arena
+
+	// Rows Add took and has not applied yet (see flushAdds), their keys
+	// in pbuf.
+	pending []pendingAdd
+	pbuf    []byte
+	sink    uint32 // what flushAdds touched, so that the reads stay
 
 	// Scratch space reused by every Add so that adding an existing key
 	// does not allocate.
-	gb, kb  []byte
+	kb      []byte
 	res     []Resource
 	par     []Param
 	mres    []Resource // Merge's
@@ -123,10 +132,124 @@ func (t *Table) Options() TableOptions { return TableOptions{MaxResourceSets: t.
 //
 // r.Coarsened may be non-zero for rows read back from a store: the row's
 // group is then coarsened at least that far.
+//
+// Rows are added in batches (see flushAdds): Add encodes the row's keys
+// and every other method first applies the batch.
 func (t *Table) Add(r *Row) {
-	t.gb = appendGroupKey(t.gb[:0], r)
-	t.add(t.gb, groupHash(t.gb), r.Resources, r.Params, clampLevel(r.Coarsened), r.Count, r.FirstSeen, r.LastSeen)
+	start := len(t.pbuf)
+	t.pbuf = appendGroupKey(t.pbuf, r)
+	gend := len(t.pbuf)
+	t.res = append(t.res[:0], r.Resources...)
+	t.par = append(t.par[:0], r.Params...)
+	t.normalize(exact)
+	t.pbuf = appendIdentifierKey(t.pbuf, t.res, t.par)
+	gh := groupHash(t.pbuf[start:gend])
+	t.pending = append(t.pending, pendingAdd{
+		start: uint32(start), gend: uint32(gend), end: uint32(len(t.pbuf)),
+		gh: gh, kh: entryHash(gh, exact, t.pbuf[gend:]),
+		level: clampLevel(r.Coarsened),
+		count: r.Count, first: r.FirstSeen, last: r.LastSeen,
+	})
+	if len(t.pending) == addBatch {
+		t.flushAdds()
+	}
+}
+
+// pendingAdd is a row Add took and flushAdds has yet to apply: its group
+// key and exact identifier key in t.pbuf, their hashes, its declared level
+// and its counts.
+type pendingAdd struct {
+	start, gend, end   uint32
+	gh, kh             uint64
+	level              int8
+	count, first, last int64
+}
+
+// addBatch is how many rows Add gathers before applying them. A table
+// of a run's distinct rows is far larger than the caches, so finding a
+// row's group and entry is a chain of dependent cache misses; applied one
+// at a time, each row waits for its chain. flushAdds first walks the
+// batch touching what each row's lookups will read, level by level of
+// the chains, so that the misses of many rows overlap, and then applies
+// the rows, whose lookups now hit the cache.
+const addBatch = 64
+
+// flushAdds applies the rows Add gathered. The touches only read: what
+// they guess wrong (a group whose level is not exact, a fold that
+// matches another key) costs a miss later, never a wrong result.
+func (t *Table) flushAdds() {
+	ps := t.pending
+	if len(ps) == 0 {
+		return
+	}
+	var sink uint32
+	if gs := t.groupKeys.slots; len(gs) > 0 {
+		mask := uint32(len(gs) - 1)
+		for i := range ps {
+			sink += gs[fold(ps[i].gh)&mask].pos
+		}
+		for i := range ps {
+			f := fold(ps[i].gh)
+			if s := gs[f&mask]; s.pos != 0 && s.frag == f {
+				sink += touch(&t.garena, t.groups[s.pos-1].key)
+			}
+		}
+	}
+	if ks := t.keys.slots; len(ks) > 0 {
+		mask := uint32(len(ks) - 1)
+		for i := range ps {
+			sink += ks[fold(ps[i].kh)&mask].pos
+		}
+		for i := range ps {
+			f := fold(ps[i].kh)
+			if s := ks[f&mask]; s.pos != 0 && s.frag == f {
+				e := &t.entries[s.pos-1]
+				sink += uint32(e.count) + touch(&t.arena, e.key)
+			}
+		}
+	}
+	t.sink += sink
+	for i := range ps {
+		t.apply(&ps[i])
+	}
+	t.pending = ps[:0]
+	t.pbuf = t.pbuf[:0]
 	t.maybeCompact()
+}
+
+// touch reads a byte of every cache line of a key, to bring it into the
+// cache.
+func touch(a *arena, r aref) uint32 {
+	c := a.chunks[r.chunk][r.off : r.off+r.n]
+	var sink uint32
+	for i := 0; i < len(c); i += 64 {
+		sink += uint32(c[i])
+	}
+	if len(c) > 0 {
+		sink += uint32(c[len(c)-1])
+	}
+	return sink
+}
+
+// apply merges a row Add gathered.
+func (t *Table) apply(p *pendingAdd) {
+	gkey := t.pbuf[p.start:p.gend]
+	key, kh := t.pbuf[p.gend:p.end], p.kh
+	level := p.level
+	gi := t.findGroup(p.gh, gkey)
+	if gi >= 0 {
+		if grp := &t.groups[gi]; level > grp.level {
+			t.raise(gi, level)
+		}
+		level = t.groups[gi].level
+	}
+	if level != exact {
+		t.res, t.par = decodeIdentifierKey(key, t.res[:0], t.par[:0])
+		t.normalize(level)
+		t.kb = appendIdentifierKey(t.kb[:0], t.res, t.par)
+		key, kh = t.kb, entryHash(p.gh, level, t.kb)
+	}
+	t.addKey(gi, gkey, p.gh, level, key, kh, p.count, p.first, p.last)
 }
 
 // add merges one row, given by its group key and hash, identifiers,
@@ -143,17 +266,22 @@ func (t *Table) add(gkey []byte, gh uint64, res []Resource, par []Param, level i
 	t.par = append(t.par[:0], par...)
 	t.normalize(level)
 	t.kb = appendIdentifierKey(t.kb[:0], t.res, t.par)
-	kh := entryHash(gh, level, t.kb)
+	t.addKey(gi, gkey, gh, level, t.kb, entryHash(gh, level, t.kb), count, first, last)
+}
+
+// addKey merges a row given by its group (gi, or -1 for a new one with
+// key gkey and hash gh), level, normalized identifier key and its hash.
+func (t *Table) addKey(gi int32, gkey []byte, gh uint64, level int8, key []byte, kh uint64, count, first, last int64) {
 	if gi >= 0 {
-		ei, at := t.findKey(kh, gi, level, t.kb)
+		ei, at := t.findKey(kh, gi, level, key)
 		if ei >= 0 {
 			t.absorb(ei, count, first, last)
 			return
 		}
-		t.insert(&at, gi, kh, level, t.kb, count, first, last)
+		t.insert(&at, gi, kh, level, key, count, first, last)
 	} else {
 		gi = t.newGroup(gh, gkey, level)
-		t.insert(nil, gi, kh, level, t.kb, count, first, last)
+		t.insert(nil, gi, kh, level, key, count, first, last)
 	}
 	if grp := &t.groups[gi]; int(grp.rows) > t.max && grp.level < dropped {
 		t.raise(gi, grp.level+1)
@@ -225,7 +353,7 @@ func (t *Table) coarse(s string) string {
 func (t *Table) findGroup(gh uint64, key []byte) int32 {
 	p := t.groupKeys.lookup(gh)
 	for gi := p.next(); gi >= 0; gi = p.next() {
-		if bytes.Equal(t.arena.bytes(t.groups[gi].key), key) {
+		if bytes.Equal(t.garena.bytes(t.groups[gi].key), key) {
 			return gi
 		}
 	}
@@ -248,7 +376,7 @@ func (t *Table) findKey(kh uint64, gi int32, level int8, key []byte) (int32, pro
 func (t *Table) newGroup(gh uint64, key []byte, level int8) int32 {
 	gi := int32(len(t.groups))
 	t.groups = append(t.groups, group{
-		key:   t.arena.copy(key),
+		key:   t.garena.copy(key),
 		hash:  gh,
 		first: -1,
 		level: level,
@@ -342,12 +470,12 @@ func (t *Table) maybeCompact() {
 	t.groups = make([]group, 0, len(oldGroups))
 	t.keys = hashIndex{}
 	t.groupKeys = hashIndex{}
-	old := t.arena
-	t.arena = arena{}
+	old, oldG := t.arena, t.garena
+	t.arena, t.garena = arena{}, arena{}
 	t.live, t.dead = 0, 0
 	for i := range oldGroups {
 		og := &oldGroups[i]
-		gi := t.newGroup(og.hash, old.bytes(og.key), og.level)
+		gi := t.newGroup(og.hash, oldG.bytes(og.key), og.level)
 		for ei := og.first; ei >= 0; ei = oldEntries[ei].groupNext {
 			e := &oldEntries[ei]
 			t.insert(nil, gi, e.hash, e.level, old.bytes(e.key), e.count, e.first, e.last)
@@ -357,12 +485,14 @@ func (t *Table) maybeCompact() {
 
 // Merge adds every row of o into t. o is left unchanged.
 func (t *Table) Merge(o *Table) {
+	t.flushAdds()
 	if o == t {
 		return
 	}
+	o.flushAdds()
 	for i := range o.groups {
 		og := &o.groups[i]
-		gkey := o.arena.bytes(og.key)
+		gkey := o.garena.bytes(og.key)
 		for ei := og.first; ei >= 0; ei = o.entries[ei].groupNext {
 			e := &o.entries[ei]
 			key := o.arena.bytes(e.key)
@@ -395,6 +525,8 @@ func (t *Table) Merge(o *Table) {
 // Reset empties the table, keeping its allocations for reuse. Rows returned
 // before stay valid.
 func (t *Table) Reset() {
+	t.pending = t.pending[:0]
+	t.pbuf = t.pbuf[:0]
 	// A map cleared in place keeps its capacity and clearing costs that
 	// capacity every time; a small table that once grew large is replaced.
 	t.keys.reset()
@@ -405,21 +537,25 @@ func (t *Table) Reset() {
 		t.entries = t.entries[:0]
 		t.groups = t.groups[:0]
 	}
-	t.arena = arena{}
+	t.arena, t.garena = arena{}, arena{}
 	t.live, t.dead = 0, 0
 	t.open = false
 }
 
 // Size is about the memory the table holds, in bytes.
 func (t *Table) Size() int {
-	return t.arena.size() +
+	t.flushAdds()
+	return t.arena.size() + t.garena.size() + cap(t.pbuf) +
 		cap(t.entries)*int(unsafe.Sizeof(entry{})) +
 		cap(t.groups)*int(unsafe.Sizeof(group{})) +
 		(len(t.keys.slots)+len(t.groupKeys.slots))*int(unsafe.Sizeof(hslot{}))
 }
 
 // Len is the number of rows.
-func (t *Table) Len() int { return t.live }
+func (t *Table) Len() int {
+	t.flushAdds()
+	return t.live
+}
 
 // Rows returns the rows in canonical order (the order they are stored in).
 // The rows share the table's immutable strings.
@@ -454,9 +590,11 @@ type sortedView struct {
 	ends    []int32 // groups[i]'s entries end at members[ends[i]]
 }
 
-// sortedView sorts the table's rows. It only reads the table, so views of
+// sortedView sorts the table's rows. It changes nothing but its own table
+// (it applies the rows Add gathered), so views of
 // several tables can be computed at once.
 func (t *Table) sortedView() sortedView {
+	t.flushAdds()
 	var v sortedView
 	v.groups = make([]int32, 0, len(t.groups))
 	for i := range t.groups {
@@ -465,16 +603,38 @@ func (t *Table) sortedView() sortedView {
 		}
 	}
 	slices.SortFunc(v.groups, func(a, b int32) int {
-		return bytes.Compare(t.arena.bytes(t.groups[a].key), t.arena.bytes(t.groups[b].key))
+		return bytes.Compare(t.garena.bytes(t.groups[a].key), t.garena.bytes(t.groups[b].key))
 	})
-	v.members = make([]int32, 0, t.live)
-	v.ends = make([]int32, 0, len(v.groups))
-	for _, gi := range v.groups {
-		start := len(v.members)
-		for ei := t.groups[gi].first; ei >= 0; ei = t.entries[ei].groupNext {
-			v.members = append(v.members, ei)
+	// Entries by group, in one pass over the entries rather than a walk
+	// of each group's chain, which would jump all over them.
+	rank := make([]int32, len(t.groups))
+	v.ends = make([]int32, len(v.groups))
+	for r, gi := range v.groups {
+		rank[gi] = int32(r)
+	}
+	for i := range t.entries {
+		if e := &t.entries[i]; !e.dead {
+			v.ends[rank[e.group]]++
 		}
-		if m := v.members[start:]; len(m) > 1 {
+	}
+	next := make([]int32, len(v.groups))
+	n := int32(0)
+	for r := range v.ends {
+		next[r] = n
+		n += v.ends[r]
+		v.ends[r] = n
+	}
+	v.members = make([]int32, n)
+	for i := range t.entries {
+		if e := &t.entries[i]; !e.dead {
+			r := rank[e.group]
+			v.members[next[r]] = int32(i)
+			next[r]++
+		}
+	}
+	start := int32(0)
+	for _, end := range v.ends {
+		if m := v.members[start:end]; len(m) > 1 {
 			slices.SortFunc(m, func(a, b int32) int {
 				ea, eb := &t.entries[a], &t.entries[b]
 				if ea.level != eb.level {
@@ -483,34 +643,37 @@ func (t *Table) sortedView() sortedView {
 				return bytes.Compare(t.arena.bytes(ea.key), t.arena.bytes(eb.key))
 			})
 		}
-		v.ends = append(v.ends, int32(len(v.members)))
+		start = end
 	}
 	return v
 }
 
 // tableCursor walks a table's rows in the order of a sorted view, as a
-// rowSource. Rows it hands out keep their strings (the table's arena) and
-// slices (cut from chunks never written again) valid.
+// rowSource, or group by group (group). Rows it hands out keep
+// their strings (the table's arena) and slices (cut from chunks never
+// written again) valid.
 type tableCursor struct {
-	t    *Table
-	v    sortedView
-	g    int // position in v.groups
-	m    int // position in v.members
-	row  Row
-	grp  Row // the group fields of v.groups[g]
-	ok   bool
-	res  []Resource
-	par  []Param
-	seen bool // grp holds v.groups[g]
+	t      *Table
+	v      sortedView
+	g      int // position in v.groups
+	m      int // position in v.members
+	row    Row
+	grp    Row // the group fields of v.groups[g]
+	ok     bool
+	loaded bool // row and ok are the row at m
+	res    []Resource
+	par    []Param
+	seen   bool // grp holds v.groups[g]
 }
 
 func (t *Table) cursor(v sortedView) *tableCursor {
-	c := &tableCursor{t: t, v: v}
-	c.load()
-	return c
+	return &tableCursor{t: t, v: v}
 }
 
 func (c *tableCursor) peek() *Row {
+	if !c.loaded {
+		c.load()
+	}
 	if !c.ok {
 		return nil
 	}
@@ -519,13 +682,27 @@ func (c *tableCursor) peek() *Row {
 
 func (c *tableCursor) advance() {
 	c.m++
-	c.load()
+	c.loaded = false
 }
 
 func (c *tableCursor) err() error { return nil }
 
+// group returns the group at the cursor and its entries not yet passed,
+// or ok false at the end.
+func (c *tableCursor) group() (gi int32, members []int32, ok bool) {
+	for c.g < len(c.v.groups) && c.m >= int(c.v.ends[c.g]) {
+		c.g++
+		c.seen = false
+	}
+	if c.g >= len(c.v.groups) {
+		return 0, nil, false
+	}
+	return c.v.groups[c.g], c.v.members[c.m:c.v.ends[c.g]], true
+}
+
 // load makes c.row the row at c.m.
 func (c *tableCursor) load() {
+	c.loaded = true
 	if c.m >= len(c.v.members) {
 		c.ok = false
 		return
@@ -536,7 +713,7 @@ func (c *tableCursor) load() {
 	}
 	t := c.t
 	if !c.seen {
-		decodeGroupKey(t.arena.bytes(t.groups[c.v.groups[c.g]].key), &c.grp)
+		decodeGroupKey(t.garena.bytes(t.groups[c.v.groups[c.g]].key), &c.grp)
 		c.seen = true
 	}
 	e := &t.entries[c.v.members[c.m]]
@@ -565,9 +742,10 @@ func (c *tableCursor) load() {
 
 // days calls fn with the day of every group that has rows.
 func (t *Table) days(fn func(int32)) {
+	t.flushAdds()
 	for i := range t.groups {
 		if t.groups[i].rows > 0 {
-			fn(groupKeyDay(t.arena.bytes(t.groups[i].key)))
+			fn(groupKeyDay(t.garena.bytes(t.groups[i].key)))
 		}
 	}
 }

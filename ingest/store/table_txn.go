@@ -16,7 +16,7 @@ package store
 type undoLog struct {
 	entries, groups int // table sizes at Begin
 	live, dead      int
-	arena           arenaMark
+	arena, garena   arenaMark
 	savedEntries    []savedEntry
 	savedGroups     []savedGroup
 }
@@ -37,6 +37,7 @@ type savedGroup struct {
 // on, Keep keeps them. Transactions do not nest; Begin while one is open
 // keeps the open one's rows first.
 func (t *Table) Begin() {
+	t.flushAdds()
 	if t.open {
 		t.Keep()
 	}
@@ -59,6 +60,7 @@ func (t *Table) Begin() {
 		live:         t.live,
 		dead:         t.dead,
 		arena:        t.arena.mark(),
+		garena:       t.garena.mark(),
 		savedEntries: t.undo.savedEntries[:0],
 		savedGroups:  t.undo.savedGroups[:0],
 	}
@@ -66,6 +68,7 @@ func (t *Table) Begin() {
 
 // Keep ends the transaction, keeping its rows.
 func (t *Table) Keep() {
+	t.flushAdds()
 	if !t.open {
 		return
 	}
@@ -81,6 +84,9 @@ func (t *Table) Discard() {
 	if !t.open {
 		return
 	}
+	// Rows not applied yet are the transaction's: they are dropped.
+	t.pending = t.pending[:0]
+	t.pbuf = t.pbuf[:0]
 	t.open = false
 	u := &t.undo
 	for i := len(u.savedEntries) - 1; i >= 0; i-- {
@@ -97,6 +103,7 @@ func (t *Table) Discard() {
 	clear(t.groups[u.groups:])
 	t.groups = t.groups[:u.groups]
 	t.arena.rewind(u.arena)
+	t.garena.rewind(u.garena)
 	t.reindex()
 	if t.live != u.live || t.dead != u.dead {
 		panic("store: Discard did not restore the table") // a bug, never input

@@ -1,6 +1,8 @@
 // Reads a usage store with DuckDB and prints what the Go test checks, as
-// one JSON object on stdout. Usage: node duckdb_check.cjs STORE_DIR
-// Run with NODE_PATH=<repo>/testdata/node/node_modules.
+// one JSON object on stdout. Usage: node duckdb_check.cjs STORE_DIR [FILTERS]
+// where FILTERS is a JSON array of SQL predicates over the data files,
+// each counted (row groups are skipped by their statistics, so the counts
+// check those). Run with NODE_PATH=<repo>/testdata/node/node_modules.
 const { DuckDBInstance } = require('@duckdb/node-api');
 
 async function main() {
@@ -24,7 +26,10 @@ async function main() {
 
   out.types = await q(`select column_name, column_type from (describe select * from ${glob})`);
 
-  out.rows = await q(`select strftime(day, '%Y-%m-%d') as day, identity_arn, account, region, event_source, event_name, error_code, shared,
+  out.rows = await q(`select strftime(day, '%Y-%m-%d') as day, identity_type, identity_arn, identity_account, principal_id,
+      user_name, issuer_type, issuer_arn, issuer_account, invoked_by, identity_provider, on_behalf_of_user_id,
+      on_behalf_of_store_arn, account, region, event_source, event_name, event_type, event_category, read_only,
+      error_code, error_message, shared,
       coarsened, count::varchar as count, epoch_ms(first_seen)::varchar as first_seen,
       epoch_ms(last_seen)::varchar as last_seen, resources, params,
       len(resources)::varchar as n_resources,
@@ -40,6 +45,12 @@ async function main() {
   out.scopes = await q(`select object, [{'since': epoch_ms(s.since)::varchar, 'until': epoch_ms(s.until)::varchar,
       'accounts': s.accounts, 'regions': s.regions} for s in scopes] as scopes
       from read_parquet('${dir}/manifest-*.parquet') order by object`);
+
+  out.filters = [];
+  for (const pred of JSON.parse(process.argv[3] || 'null') || []) {
+    const r = (await q(`select count(*)::varchar as rows from ${glob} where ${pred}`))[0];
+    out.filters.push({ pred, rows: r.rows });
+  }
 
   process.stdout.write(JSON.stringify(out));
 }
